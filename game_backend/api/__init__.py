@@ -1,0 +1,17 @@
+"""REST routes (JSON, prefix /api) and /healthz."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import health, rooms, songs, users
+from .http import json_errors
+
+ROUTE_TABLES = (health.routes, users.routes, rooms.routes, songs.routes)
+
+__all__ = ["json_errors", "setup_routes"]
+
+
+def setup_routes(app: web.Application) -> None:
+    for table in ROUTE_TABLES:
+        app.router.add_routes(table)

@@ -1,0 +1,91 @@
+"""create_app(settings): wires the Socket.IO server, the database and the routes. Nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import socketio
+from aiohttp import web
+from pymongo.errors import PyMongoError
+
+from . import api, realtime
+from .config import Settings
+from .controllers import songs
+from .db import Database, connect
+from .embedded import EmbeddedDatabase
+from .keys import DB, SETTINGS, SIO
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The configured MongoDB did not answer at start-up."""
+
+
+def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
+    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
+    return socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        cors_allowed_origins=origins,
+        ping_interval=settings.ping_interval,
+        ping_timeout=settings.ping_timeout,
+        max_http_buffer_size=settings.max_payload_bytes,
+    )
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[api.json_errors], client_max_size=settings.max_payload_bytes)
+    sio = create_socketio_server(settings)
+    sio.attach(app)
+    app[SETTINGS] = settings
+    app[SIO] = sio
+    app.cleanup_ctx.append(_database)
+    realtime.attach(sio, settings, lambda: app[DB])
+    api.setup_routes(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    """Start (if needed) and connect the database before serving; close it after."""
+    settings = app[SETTINGS]
+    embedded = None
+    uri = settings.mongodb_uri
+    if uri is None:
+        embedded = EmbeddedDatabase(settings.data_dir)
+        uri = await asyncio.to_thread(embedded.start)
+    db = connect(uri, settings.database_name, settings.mongo_driver)
+    try:
+        await _prepare(db, uri)
+        app[DB] = db
+        log.info("database %r ready (%s driver)", settings.database_name, settings.mongo_driver)
+        yield
+    finally:
+        await db.close()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+
+
+async def _prepare(db: Database, uri: str) -> None:
+    try:
+        await db.ping()
+        await db.ensure_indexes()
+        await songs.seed(db)
+    except PyMongoError as error:
+        raise DatabaseUnavailable(
+            f"MongoDB at {_redact(uri)} did not answer ({type(error).__name__}). "
+            "Start it, fix MONGODB_URI, or unset MONGODB_URI to use the embedded database."
+        ) from None
+
+
+def _redact(uri: str) -> str:
+    """The URI without its password, for messages."""
+    scheme, sep, rest = uri.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at:
+        return uri
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"

@@ -1,0 +1,83 @@
+"""Settings: one frozen dataclass, read from the environment and overridden by flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_JWT_SECRET = "dev-secret-change-me"
+
+
+def _split_origins(value: str) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be told. Each field has an environment variable (see ENV_VARS)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    mongodb_uri: str | None = None
+    database_name: str = "game_backend"
+    mongo_driver: str = "motor"
+    data_dir: str | None = None
+    cors_origins: tuple[str, ...] = ("*",)
+    log_level: str = "INFO"
+    redis_url: str | None = None
+    jwt_secret: str = DEFAULT_JWT_SECRET
+    jwt_expiry_seconds: int = 7 * 24 * 3600
+    production: bool = False
+    ping_interval: float = 25.0
+    ping_timeout: float = 20.0
+    max_payload_bytes: int = 1_048_576
+    event_rate: float = 50.0
+    event_burst: int = 100
+    chat_rate: float = 5.0
+    chat_burst: int = 10
+    max_room_players: int = field(default=4, init=False)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables; unknown or unset variables keep defaults."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, (variable, parse) in ENV_VARS.items():
+            raw = environ.get(variable)
+            if raw is not None and raw != "":
+                values[name] = parse(raw)
+        return cls(**values)
+
+
+def _bool(raw: str) -> bool:
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# field name -> (environment variable, parser)
+ENV_VARS: dict[str, tuple[str, Any]] = {
+    "host": ("HOST", str),
+    "port": ("PORT", int),
+    "mongodb_uri": ("MONGODB_URI", str),
+    "database_name": ("MONGODB_DATABASE", str),
+    "mongo_driver": ("MONGO_DRIVER", str),
+    "data_dir": ("DATA_DIR", str),
+    "cors_origins": ("CORS_ORIGINS", _split_origins),
+    "log_level": ("LOG_LEVEL", str.upper),
+    "redis_url": ("REDIS_URL", str),
+    "jwt_secret": ("JWT_SECRET", str),
+    "jwt_expiry_seconds": ("JWT_EXPIRY_SECONDS", int),
+    "production": ("PRODUCTION", _bool),
+    "ping_interval": ("PING_INTERVAL", float),
+    "ping_timeout": ("PING_TIMEOUT", float),
+    "max_payload_bytes": ("MAX_PAYLOAD_BYTES", int),
+    "event_rate": ("EVENT_RATE", float),
+    "event_burst": ("EVENT_BURST", int),
+    "chat_rate": ("CHAT_RATE", float),
+    "chat_burst": ("CHAT_BURST", int),
+}

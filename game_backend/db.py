@@ -1,0 +1,80 @@
+"""The database handle: one client, the collections, the indexes.
+
+Controllers are written against the API that motor and PyMongo's own
+`AsyncMongoClient` share. The few places where the two differ (how
+`aggregate` and `close` are awaited) live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pymongo
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+DRIVERS = ("motor", "pymongo")
+
+
+class Database:
+    """One MongoDB database and the collections the game uses."""
+
+    def __init__(self, client: Any, name: str, driver: str) -> None:
+        self.client = client
+        self.driver = driver
+        self.name = name
+        self.db = client[name]
+        self.rooms = self.db["rooms"]
+        self.messages = self.db["messages"]
+        self.users = self.db["users"]
+        self.songs = self.db["songs"]
+        self.games = self.db["games"]
+        self.rankings = self.db["rankings"]
+
+    async def ping(self) -> None:
+        await self.client.admin.command("ping")
+
+    async def aggregate(self, collection: Any, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        cursor = collection.aggregate(pipeline)
+        if self.driver == "pymongo":
+            cursor = await cursor
+        return await cursor.to_list(length=None)
+
+    async def ensure_indexes(self) -> None:
+        await self.rooms.create_indexes(
+            [
+                IndexModel([("code", ASCENDING)], unique=True, name="code_unique"),
+                IndexModel([("players.nickname", ASCENDING)], name="player_nickname"),
+                IndexModel([("type", ASCENDING), ("gameState", ASCENDING), ("createdAt", ASCENDING)], name="joinable"),
+            ]
+        )
+        await self.messages.create_index([("chatroom", ASCENDING), ("createdAt", DESCENDING)], name="room_time")
+        await self.users.create_indexes(
+            [
+                IndexModel([("nickname", ASCENDING)], unique=True, name="nickname_unique"),
+                IndexModel([("email", ASCENDING)], unique=True, sparse=True, name="email_unique"),
+            ]
+        )
+        await self.songs.create_index([("number", ASCENDING)], unique=True, name="number_unique")
+        await self.games.create_index([("code", ASCENDING), ("gameState", ASCENDING)], name="room_state")
+        await self.rankings.create_index([("number", ASCENDING), ("totalScore", DESCENDING)], name="song_best")
+
+    async def close(self) -> None:
+        result = self.client.close()
+        if result is not None:
+            await result
+
+
+def make_client(uri: str, driver: str = "motor", timeout_ms: int = 5000) -> Any:
+    """A client for `uri` with the chosen driver; it connects lazily."""
+    options: dict[str, Any] = {"serverSelectionTimeoutMS": timeout_ms, "tz_aware": True}
+    if driver == "motor":
+        from motor.motor_asyncio import AsyncIOMotorClient
+
+        return AsyncIOMotorClient(uri, **options)
+    if driver == "pymongo":
+        return pymongo.AsyncMongoClient(uri, **options)
+    raise ValueError(f"unknown MONGO_DRIVER {driver!r}: choose one of {', '.join(DRIVERS)}")
+
+
+def connect(uri: str, name: str, driver: str = "motor", timeout_ms: int = 5000) -> Database:
+    return Database(make_client(uri, driver, timeout_ms), name, driver)

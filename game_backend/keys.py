@@ -1,0 +1,14 @@
+"""Typed keys for what the aiohttp application holds: one of each, built in app.py."""
+
+from __future__ import annotations
+
+import socketio
+from aiohttp import web
+
+from .config import Settings
+from .db import Database
+
+SETTINGS = web.AppKey("settings", Settings)
+DB = web.AppKey("db", Database)
+SIO = web.AppKey("sio", socketio.AsyncServer)
+

@@ -1,0 +1,24 @@
+"""Socket.IO handlers: parse a payload, call a controller, emit to the room, answer with an ack."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import socketio
+
+from ..config import Settings
+from ..db import Database
+from . import chat, rooms, users
+from .connection import Connections
+from .router import Dispatcher
+
+ROUTERS = (users.router, rooms.router, chat.router)
+
+
+def attach(sio: socketio.AsyncServer, settings: Settings, database: Callable[[], Database]) -> Dispatcher:
+    """Register every event handler on `sio`; `database` returns the handle once the app has started."""
+    dispatcher = Dispatcher(sio, Connections(), settings, database)
+    users.attach_lifecycle(dispatcher)
+    for router in ROUTERS:
+        dispatcher.attach(router)
+    return dispatcher

@@ -1,0 +1,120 @@
+"""Event dispatch: one place where every Socket.IO event is rate-limited, parsed and answered.
+
+A handler is `async def handler(ctx, payload) -> ack | None`. It raises
+GameError for a broken rule; the dispatcher turns that, a malformed payload,
+an unreachable database or a bug into exactly one failed ack.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+from pymongo.errors import ConnectionFailure
+
+from ..config import Settings
+from ..db import Database
+from ..errors import GameError
+from ..validation import parse
+from .connection import Connection, Connections
+
+log = logging.getLogger(__name__)
+
+Ack = dict[str, Any]
+Handler = Callable[["EventContext", Any], Awaitable[Ack | None]]
+
+RATE_LIMITED = GameError("RATE_LIMITED", "too many events: slow down")
+UNAVAILABLE = GameError("UNAVAILABLE", "the database is unavailable; try again shortly")
+INTERNAL = GameError("INTERNAL", "something went wrong on the server")
+
+
+@dataclass
+class EventContext:
+    """What a handler may use: the server, the database, the settings and the calling connection."""
+
+    sio: socketio.AsyncServer
+    db: Database
+    settings: Settings
+    connections: Connections
+    sid: str
+    connection: Connection
+
+    @property
+    def nickname(self) -> str:
+        return self.connection.nickname
+
+    async def subscribe(self, code: str) -> None:
+        """Follow room `code`'s events, and stop following the previous room."""
+        previous = self.connection.room
+        if previous is not None and previous != code:
+            await self.sio.leave_room(self.sid, previous)
+        await self.sio.enter_room(self.sid, code)
+        self.connection.room = code
+
+    async def unsubscribe(self, code: str) -> None:
+        await self.sio.leave_room(self.sid, code)
+        if self.connection.room == code:
+            self.connection.room = None
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Handler
+    schema: Any
+    chat: bool
+
+
+class EventRouter:
+    """Collects handlers with their payload schema; `attach` registers them on a server."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+
+    def event(self, name: str, schema: Any = None, *, chat: bool = False) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes[name] = Route(handler, schema, chat)
+            return handler
+
+        return register
+
+
+class Dispatcher:
+    """Registers routes on a Socket.IO server and runs each event through the same checks."""
+
+    def __init__(self, sio: socketio.AsyncServer, connections: Connections, settings: Settings,
+                 database: Callable[[], Database]) -> None:
+        self.sio = sio
+        self.connections = connections
+        self.settings = settings
+        self.database = database
+
+    def attach(self, router: EventRouter) -> None:
+        for name, route in router.routes.items():
+            self.sio.on(name, self._dispatcher(name, route))
+
+    def _dispatcher(self, name: str, route: Route) -> Callable[..., Awaitable[Ack | None]]:
+        what = f"{name} payload"
+
+        async def dispatch(sid: str, *args: Any) -> Ack | None:
+            connection = self.connections.get(sid)
+            if connection is None:
+                return None
+            try:
+                if not connection.events.take() or (route.chat and not connection.chat.take()):
+                    raise RATE_LIMITED
+                payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
+                ctx = EventContext(self.sio, self.database(), self.settings, self.connections, sid, connection)
+                return await route.handler(ctx, payload)
+            except GameError as error:
+                return error.ack()
+            except ConnectionFailure:
+                log.warning("%s from %s: the database did not answer", name, sid)
+                return UNAVAILABLE.ack()
+            except Exception:
+                log.exception("%s from %s failed", name, sid)
+                return INTERNAL.ack()
+
+        return dispatch

@@ -1,0 +1,79 @@
+"""Connection lifecycle and the `login` event.
+
+A connection presents its token in the handshake (`auth: {token}`). One with a
+bad or expired token is refused; one without a token is anonymous: it may
+watch, and every room action answers NOT_AUTHENTICATED.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pymongo.errors import ConnectionFailure
+
+from ..controllers import rooms, users
+from ..errors import GameError
+from ..tokens import read_token
+from ..validation import Nickname
+from . import announce
+from .connection import Connection
+from .router import Ack, Dispatcher, EventContext, EventRouter
+
+log = logging.getLogger(__name__)
+router = EventRouter()
+
+
+@router.event("login", Nickname)
+async def login(ctx: EventContext, nickname: str) -> Ack:
+    ctx.connection.require_self(nickname)
+    await announce.user_status(ctx.sio, nickname, True)
+    return {"ok": True, "nickname": nickname}
+
+
+def attach_lifecycle(dispatcher: Dispatcher) -> None:
+    """Register connect and disconnect, which are not ordinary events."""
+    sio, settings = dispatcher.sio, dispatcher.settings
+
+    async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        identity = None
+        if token is not None:
+            try:
+                identity = read_token(settings, token)
+            except GameError as error:
+                raise ConnectionRefusedError(error.message) from None
+        dispatcher.connections.add(sid, Connection.open(identity, settings))
+        if identity is None:
+            return
+        try:
+            online = await users.count_connection(dispatcher.database(), identity.nickname, +1)
+        except ConnectionFailure:
+            dispatcher.connections.pop(sid)
+            raise ConnectionRefusedError("the database is unavailable; try again shortly") from None
+        if not online:
+            dispatcher.connections.pop(sid)
+            raise ConnectionRefusedError("this account no longer exists: sign in again")
+        log.info("%s connected (%s)", identity.nickname, sid)
+        await announce.user_status(sio, identity.nickname, True)
+
+    async def disconnect(sid: str, reason: Any = None) -> None:
+        connection = dispatcher.connections.pop(sid)
+        if connection is None or connection.identity is None:
+            return
+        nickname = connection.identity.nickname
+        log.info("%s disconnected (%s): %s", nickname, sid, reason)
+        db = dispatcher.database()
+        try:
+            if connection.room is not None:
+                try:
+                    await announce.departure(sio, await rooms.leave_room(db, connection.room, nickname))
+                except GameError:
+                    pass  # the seat was already given up
+            if not await users.count_connection(db, nickname, -1):
+                await announce.user_status(sio, nickname, False)
+        except ConnectionFailure:
+            log.warning("could not record that %s disconnected: the database did not answer", nickname)
+
+    sio.on("connect", connect)
+    sio.on("disconnect", disconnect)
