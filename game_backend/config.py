@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_JWT_SECRET = "dev-secret-change-me"
+DEFAULT_JWT_SECRET = "development-secret-change-me-in-production"
 
 
 def _split_origins(value: str) -> tuple[str, ...]:
