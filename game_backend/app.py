@@ -16,6 +16,7 @@ from .controllers import songs
 from .db import Database, connect
 from .embedded import EmbeddedDatabase
 from .keys import DB, SETTINGS, SIO
+from .realtime.transport import adapt_engineio
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ class DatabaseUnavailable(RuntimeError):
 def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
     manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
     origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
-    return socketio.AsyncServer(
+    sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=origins,
@@ -35,6 +36,8 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
         ping_timeout=settings.ping_timeout,
         max_http_buffer_size=settings.max_payload_bytes,
     )
+    adapt_engineio(sio)
+    return sio
 
 
 def create_app(settings: Settings) -> web.Application:
