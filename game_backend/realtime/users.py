@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from pymongo.errors import ConnectionFailure
+from socketio.exceptions import ConnectionRefusedError as Refused
 
 from ..controllers import rooms, users
 from ..errors import GameError
@@ -42,7 +43,7 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
             try:
                 identity = read_token(settings, token)
             except GameError as error:
-                raise ConnectionRefusedError(error.message) from None
+                raise Refused(error.message) from None
         dispatcher.connections.add(sid, Connection.open(identity, settings))
         if identity is None:
             return
@@ -50,10 +51,10 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
             online = await users.count_connection(dispatcher.database(), identity.nickname, +1)
         except ConnectionFailure:
             dispatcher.connections.pop(sid)
-            raise ConnectionRefusedError("the database is unavailable; try again shortly") from None
+            raise Refused("the database is unavailable; try again shortly") from None
         if not online:
             dispatcher.connections.pop(sid)
-            raise ConnectionRefusedError("this account no longer exists: sign in again")
+            raise Refused("this account no longer exists: sign in again")
         log.info("%s connected (%s)", identity.nickname, sid)
         await announce.user_status(sio, identity.nickname, True)
 
