@@ -16,6 +16,7 @@ from .controllers import songs
 from .db import Database, connect
 from .embedded import EmbeddedDatabase
 from .keys import DB, SETTINGS, SIO
+from .realtime.compression import websocket_compression
 from .realtime.transport import adapt_engineio
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[api.json_errors], client_max_size=settings.max_payload_bytes)
+    middlewares = [api.json_errors, websocket_compression(settings.ws_compression)]
+    app = web.Application(middlewares=middlewares, client_max_size=settings.max_payload_bytes)
     sio = create_socketio_server(settings)
     sio.attach(app)
     app[SETTINGS] = settings

@@ -38,6 +38,7 @@ class Settings:
     event_burst: int = 100
     chat_rate: float = 5.0
     chat_burst: int = 10
+    ws_compression: bool = False
     max_room_players: int = field(default=4, init=False)
 
     def replace(self, **changes: Any) -> Settings:
@@ -80,4 +81,5 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "event_burst": ("EVENT_BURST", int),
     "chat_rate": ("CHAT_RATE", float),
     "chat_burst": ("CHAT_BURST", int),
+    "ws_compression": ("WS_COMPRESSION", _bool),
 }
