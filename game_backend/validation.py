@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from .errors import GameError
 
@@ -20,6 +20,11 @@ INSTRUMENT_MAX = 20
 ROOM_TYPES = ("codeGame", "match", "tutorial")
 
 _NICKNAME_RE = re.compile(r"^[\w-]{1,%d}$" % NICKNAME_MAX)
+EMAIL_MAX = 254
+PASSWORD_MIN = 8
+PASSWORD_MAX_BYTES = 72  # bcrypt reads no further
+# local@domain.tld: no spaces, no second "@", a dotted domain. Deliverability is not checked.
+_EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@(?:[^@\s\x00-\x1f\x7f.]+\.)+[^@\s\x00-\x1f\x7f.]{2,}$")
 
 
 def _nickname(value: str) -> str:
@@ -40,6 +45,21 @@ def _message(value: str) -> str:
     return value
 
 
+def _email(value: str) -> str:
+    value = value.strip().lower()
+    if len(value) > EMAIL_MAX or not _EMAIL_RE.fullmatch(value):
+        raise ValueError("not an email address")
+    return value
+
+
+def _new_password(value: str) -> str:
+    if len(value) < PASSWORD_MIN:
+        raise ValueError(f"a password is at least {PASSWORD_MIN} characters")
+    if len(value.encode("utf-8")) > PASSWORD_MAX_BYTES:
+        raise ValueError(f"a password is at most {PASSWORD_MAX_BYTES} bytes in UTF-8")
+    return value
+
+
 RoomCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9]{6}$", max_length=64),
@@ -48,6 +68,25 @@ Nickname = Annotated[str, StringConstraints(max_length=64), AfterValidator(_nick
 ChatText = Annotated[str, StringConstraints(max_length=MESSAGE_MAX * 4), AfterValidator(_message)]
 Instrument = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,20}$", max_length=64)]
 SongNumber = Annotated[int, Field(ge=1, le=1_000_000)]
+MAX_SCORE = 100_000_000
+MAX_COMBO = 1_000_000
+Score = Annotated[int, Field(ge=0, le=MAX_SCORE)]
+Combo = Annotated[int, Field(ge=0, le=MAX_COMBO)]
+MotionType = (
+    Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,20}$", max_length=64)]
+    | Annotated[int, Field(ge=0, le=1000)]
+)
+
+
+def _integer_text(value: Any) -> Any:
+    """Path and query parameters arrive as text: "12" becomes 12; anything else is left for the int check to refuse."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return value
+
+
+SongNumberText = Annotated[SongNumber, BeforeValidator(_integer_text)]
+RankingLimit = Annotated[int, BeforeValidator(_integer_text), Field(ge=1, le=100)]
 
 
 class Payload(BaseModel):
@@ -81,6 +120,26 @@ class CodeBody(Payload):
     code: RoomCode
 
 
+class PlayerLoaded(Payload):
+    nickname: Nickname
+    code: RoomCode
+
+
+class Hit(Payload):
+    code: RoomCode
+    nickname: Nickname
+    currentScore: Score
+    combo: Combo
+    instrument: Instrument
+    motionType: MotionType
+
+
+class GameEnded(Payload):
+    code: RoomCode
+    nickname: Nickname
+    score: Score
+
+
 class CreateRoomBody(Payload):
     type: Annotated[str, StringConstraints(pattern=r"^(codeGame|match|tutorial)$", max_length=16)] = "codeGame"
 
@@ -89,16 +148,37 @@ class GuestBody(Payload):
     nickname: Nickname
 
 
+# The max_length bounds only the work done on hostile input; the validators give the real limits.
+Email = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_email)]
+NewPassword = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_new_password)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class SignupBody(Payload):
+    email: Email
+    nickname: Nickname
+    pw: NewPassword
+
+
+class LoginBody(Payload):
+    email: Email
+    pw: Password
+
+
 T = TypeVar("T")
 
-_adapters: dict[Any, TypeAdapter[Any]] = {}
+_adapters: dict[tuple[Any, bool], TypeAdapter[Any]] = {}
 
 
-def parse(schema: type[T] | Any, data: Any, what: str) -> T:
-    """Parse `data` as `schema` or raise GameError("INVALID_PAYLOAD") naming the first problem."""
-    adapter = _adapters.get(schema)
+def parse(schema: type[T] | Any, data: Any, what: str, *, strict: bool = True) -> T:
+    """Parse `data` as `schema` or raise GameError("INVALID_PAYLOAD") naming the first problem.
+
+    `strict=False` is for text that stands for a number, such as a URL path segment.
+    """
+    adapter = _adapters.get((schema, strict))
     if adapter is None:
-        adapter = _adapters[schema] = TypeAdapter(schema, config=None if _is_model(schema) else ConfigDict(strict=True))
+        config = None if _is_model(schema) else ConfigDict(strict=strict)
+        adapter = _adapters[(schema, strict)] = TypeAdapter(schema, config=config)
     try:
         return adapter.validate_python(data)
     except ValidationError as error:

@@ -10,13 +10,19 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pymongo.errors import ConnectionFailure
 
+from ..controllers import users
 from ..errors import GameError
-from ..keys import SETTINGS
+from ..keys import DB, SETTINGS
 from ..tokens import Identity, read_token
 from ..validation import parse
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+NO_TOKEN = GameError(
+    "NOT_AUTHENTICATED", "send Authorization: Bearer <token>; get a token from /api/users/guest or /api/users/login"
+)
+_IDENTITY: web.RequestKey[Identity | GameError] = web.RequestKey("identity")
 
 
 def error_response(error: GameError, status: int | None = None) -> web.Response:
@@ -60,14 +66,36 @@ async def read_body(request: web.Request, schema: type[T]) -> T:
     return parse(schema, data, "body")
 
 
-def caller(request: web.Request) -> Identity:
-    """The user a request acts as, from `Authorization: Bearer <token>`."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+@web.middleware
+async def identify(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Check an /api request's Bearer token once, revocation included, so that `caller` stays a plain function."""
+    if request.path.startswith("/api/") and "Authorization" in request.headers:
+        request[_IDENTITY] = await _verify(request)
+    return await handler(request)
+
+
+async def _verify(request: web.Request) -> Identity | GameError:
+    scheme, _, token = request.headers["Authorization"].partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise GameError("NOT_AUTHENTICATED", "send Authorization: Bearer <token>; get a token from /api/users/guest")
-    return read_token(request.app[SETTINGS], token.strip())
+        return NO_TOKEN
+    try:
+        identity = read_token(request.app[SETTINGS], token.strip())
+        await users.check_token(request.app[DB], identity)
+    except GameError as error:
+        return error
+    return identity
+
+
+def caller(request: web.Request) -> Identity:
+    """The user a request acts as, from `Authorization: Bearer <token>` (checked by `identify`)."""
+    found = request.get(_IDENTITY, NO_TOKEN)
+    if isinstance(found, GameError):
+        raise found
+    return found
 
 
 def path_param(request: web.Request, name: str, schema: Any) -> Any:
-    return parse(schema, request.match_info[name], name)
+    """A URL path segment parsed as `schema` ("3" is a valid song number here)."""
+    return parse(schema, request.match_info[name], name, strict=False)
