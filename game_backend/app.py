@@ -10,7 +10,7 @@ import socketio
 from aiohttp import web
 from pymongo.errors import PyMongoError
 
-from . import api, realtime
+from . import api, client_script, realtime
 from .config import Settings
 from .controllers import songs
 from .db import Database, connect
@@ -27,7 +27,9 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
-    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    manager = (
+        socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel) if settings.redis_url else None
+    )
     origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -42,7 +44,7 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
 
 
 def create_app(settings: Settings) -> web.Application:
-    middlewares = [api.json_errors, websocket_compression(settings.ws_compression)]
+    middlewares = [api.json_errors, api.identify, websocket_compression(settings.ws_compression)]
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_payload_bytes)
     sio = create_socketio_server(settings)
     sio.attach(app)
@@ -51,6 +53,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database)
     realtime.attach(sio, settings, lambda: app[DB])
     api.setup_routes(app)
+    client_script.setup(app, settings)
     return app
 
 

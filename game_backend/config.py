@@ -25,12 +25,17 @@ class Settings:
     database_name: str = "game_backend"
     mongo_driver: str = "motor"
     data_dir: str | None = None
+    socketio_client_dir: str | None = None
     cors_origins: tuple[str, ...] = ("*",)
     log_level: str = "INFO"
     redis_url: str | None = None
+    redis_channel: str = "game_backend"
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_expiry_seconds: int = 7 * 24 * 3600
     production: bool = False
+    bcrypt_rounds: int = 12
+    max_connections_per_ip: int = 50
+    trusted_proxies: tuple[str, ...] = ()
     ping_interval: float = 25.0
     ping_timeout: float = 20.0
     max_payload_bytes: int = 1_048_576
@@ -38,6 +43,12 @@ class Settings:
     event_burst: int = 100
     chat_rate: float = 5.0
     chat_burst: int = 10
+    hit_rate: float = 60.0
+    hit_burst: int = 60
+    start_lead_seconds: float = 5.0
+    hit_rate: float = 60.0
+    hit_burst: int = 60
+    start_lead_seconds: float = 5.0
     ws_compression: bool = False
     max_room_players: int = field(default=4, init=False)
 
@@ -56,6 +67,23 @@ class Settings:
         return cls(**values)
 
 
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why these settings are unsafe to serve the public with; empty when PRODUCTION is off."""
+    if not settings.production:
+        return []
+    problems = []
+    if settings.jwt_secret == DEFAULT_JWT_SECRET:
+        problems.append("PRODUCTION is on but JWT_SECRET is the development default; set JWT_SECRET to a long random value")
+    elif len(settings.jwt_secret) < MIN_PRODUCTION_SECRET_LENGTH:
+        problems.append(f"PRODUCTION is on but JWT_SECRET is shorter than {MIN_PRODUCTION_SECRET_LENGTH} characters")
+    if "*" in settings.cors_origins:
+        problems.append("PRODUCTION is on but CORS_ORIGINS is *; list your site's origins, e.g. https://game.example.com")
+    return problems
+
+
 def _bool(raw: str) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
@@ -68,12 +96,17 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "database_name": ("MONGODB_DATABASE", str),
     "mongo_driver": ("MONGO_DRIVER", str),
     "data_dir": ("DATA_DIR", str),
+    "socketio_client_dir": ("SOCKETIO_CLIENT_DIR", str),
     "cors_origins": ("CORS_ORIGINS", _split_origins),
     "log_level": ("LOG_LEVEL", str.upper),
     "redis_url": ("REDIS_URL", str),
+    "redis_channel": ("REDIS_CHANNEL", str),
     "jwt_secret": ("JWT_SECRET", str),
     "jwt_expiry_seconds": ("JWT_EXPIRY_SECONDS", int),
     "production": ("PRODUCTION", _bool),
+    "bcrypt_rounds": ("BCRYPT_ROUNDS", int),
+    "max_connections_per_ip": ("MAX_CONNECTIONS_PER_IP", int),
+    "trusted_proxies": ("TRUSTED_PROXIES", _split_origins),
     "ping_interval": ("PING_INTERVAL", float),
     "ping_timeout": ("PING_TIMEOUT", float),
     "max_payload_bytes": ("MAX_PAYLOAD_BYTES", int),
@@ -81,5 +114,11 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "event_burst": ("EVENT_BURST", int),
     "chat_rate": ("CHAT_RATE", float),
     "chat_burst": ("CHAT_BURST", int),
+    "hit_rate": ("HIT_RATE", float),
+    "hit_burst": ("HIT_BURST", int),
+    "start_lead_seconds": ("START_LEAD_SECONDS", float),
+    "hit_rate": ("HIT_RATE", float),
+    "hit_burst": ("HIT_BURST", int),
+    "start_lead_seconds": ("START_LEAD_SECONDS", float),
     "ws_compression": ("WS_COMPRESSION", _bool),
 }
