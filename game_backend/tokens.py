@@ -1,4 +1,9 @@
-"""Signed identity tokens (JWT): who a REST call or a Socket.IO connection acts as."""
+"""Signed identity tokens (JWT): who a REST call or a Socket.IO connection acts as.
+
+A token carries the user's token version (`ver`). Signing out raises the
+version stored with the user (or deletes a guest), which revokes every token
+issued before: see controllers.users.check_token.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ class Identity:
     user_id: str
     nickname: str
     guest: bool
+    token_version: int = 0
 
 
 def issue_token(settings: Settings, identity: Identity) -> str:
@@ -26,6 +32,7 @@ def issue_token(settings: Settings, identity: Identity) -> str:
         "sub": identity.user_id,
         "nickname": identity.nickname,
         "guest": identity.guest,
+        "ver": identity.token_version,
         "iat": now,
         "exp": now + settings.jwt_expiry_seconds,
     }
@@ -43,6 +50,7 @@ def read_token(settings: Settings, token: object) -> Identity:
     except jwt.InvalidTokenError:
         raise GameError("NOT_AUTHENTICATED", "the token is not valid: sign in again") from None
     nickname = claims.get("nickname")
-    if not isinstance(nickname, str) or not isinstance(claims["sub"], str):
+    version = claims.get("ver", 0)
+    if not isinstance(nickname, str) or not isinstance(claims["sub"], str) or type(version) is not int:
         raise GameError("NOT_AUTHENTICATED", "the token is not valid: sign in again")
-    return Identity(user_id=claims["sub"], nickname=nickname, guest=bool(claims.get("guest")))
+    return Identity(user_id=claims["sub"], nickname=nickname, guest=bool(claims.get("guest")), token_version=version)

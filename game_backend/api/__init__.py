@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import health, rooms, songs, users
-from .http import json_errors
+from .http import identify, json_errors
 
 ROUTE_TABLES = (health.routes, users.routes, rooms.routes, songs.routes)
 
-__all__ = ["json_errors", "setup_routes"]
+__all__ = ["identify", "json_errors", "setup_routes"]
 
 
 def setup_routes(app: web.Application) -> None:

@@ -1,21 +1,62 @@
-"""REST routes for users."""
+"""REST routes for users: guests, accounts, signing in and out, and the caller's own data."""
 
 from __future__ import annotations
+
+import logging
 
 from aiohttp import web
 
 from ..controllers import users
-from ..keys import DB, SETTINGS
-from ..tokens import issue_token
-from ..validation import GuestBody
-from .http import read_body
+from ..keys import DB, SETTINGS, SIO
+from ..realtime import announce
+from ..tokens import Identity, issue_token
+from ..validation import GuestBody, LoginBody, SignupBody
+from .http import caller, read_body
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+
+
+def _signed_in(request: web.Request, identity: Identity, status: int = 200) -> web.Response:
+    token = issue_token(request.app[SETTINGS], identity)
+    return web.json_response({"jwtoken": token, "userId": identity.user_id, "nickname": identity.nickname},
+                             status=status)
 
 
 @routes.post("/api/users/guest")
 async def guest(request: web.Request) -> web.Response:
     body = await read_body(request, GuestBody)
-    identity = await users.create_guest(request.app[DB], body.nickname)
-    token = issue_token(request.app[SETTINGS], identity)
-    return web.json_response({"jwtoken": token, "nickname": identity.nickname, "userId": identity.user_id}, status=201)
+    return _signed_in(request, await users.create_guest(request.app[DB], body.nickname), status=201)
+
+
+@routes.post("/api/users/signup")
+async def signup(request: web.Request) -> web.Response:
+    body = await read_body(request, SignupBody)
+    rounds = request.app[SETTINGS].bcrypt_rounds
+    account = await users.sign_up(request.app[DB], body.email, body.nickname, body.pw, rounds)
+    return web.json_response(account, status=201)
+
+
+@routes.post("/api/users/login")
+async def login(request: web.Request) -> web.Response:
+    body = await read_body(request, LoginBody)
+    rounds = request.app[SETTINGS].bcrypt_rounds
+    return _signed_in(request, await users.log_in(request.app[DB], body.email, body.pw, rounds))
+
+
+@routes.patch("/api/users/logout")
+async def logout(request: web.Request) -> web.Response:
+    """Revoke every token of the caller, give up their seats and close their sockets."""
+    user = caller(request)
+    ended = await users.log_out(request.app[DB], user)
+    sio = request.app[SIO]
+    await announce.departures(sio, ended.departures)
+    for sid in ended.sockets:
+        await sio.disconnect(sid)
+    log.info("%s signed out (%d connection(s) closed)", user.nickname, len(ended.sockets))
+    return web.json_response({"ok": True})
+
+
+@routes.get("/api/users/me")
+async def me(request: web.Request) -> web.Response:
+    return web.json_response(await users.profile(request.app[DB], caller(request)))

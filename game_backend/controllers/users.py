@@ -1,32 +1,151 @@
-"""Users: guests and accounts, and who is online."""
+"""Users: guests and accounts, signing in and out, which tokens still count, and who is online.
+
+A user document is `{nickname, guest, email?, password?, tokenVersion, sockets, createdAt}`.
+Nicknames are unique across guests and accounts, emails across accounts.
+
+Revocation: a token names its user (`sub`) and that user's `tokenVersion` at
+the time it was issued. Signing out raises the version of an account, or
+deletes a guest (freeing the nickname), so every earlier token stops working,
+for REST calls at once and for sockets at their next connection; the user's
+open sockets, listed in `sockets` by Socket.IO session id, are closed by the
+caller (api.users.logout), whichever server process holds them.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from .. import passwords
 from ..db import Database
-from ..documents import now
+from ..documents import jsonable, now
 from ..errors import GameError
 from ..tokens import Identity
+from . import rooms
+
+WRONG_CREDENTIALS = GameError("NOT_AUTHENTICATED", "wrong email or password")
+REVOKED = GameError("NOT_AUTHENTICATED", "this token is no longer valid (signed out?): sign in again")
+
+
+@dataclass(frozen=True)
+class Logout:
+    """What signing out ended: the user's open Socket.IO sessions and the seats given up."""
+
+    sockets: list[str]
+    departures: list[rooms.Departure]
+
+
+def _new_user(nickname: str, **fields: Any) -> dict[str, Any]:
+    return {"nickname": nickname, "tokenVersion": 0, "sockets": [], "createdAt": now(), **fields}
 
 
 async def create_guest(db: Database, nickname: str) -> Identity:
-    """A guest user holding `nickname`, which nobody else may hold."""
-    user = {"nickname": nickname, "guest": True, "connections": 0, "createdAt": now()}
+    """A guest user holding `nickname`, which nobody else (guest or account) may hold."""
     try:
-        result = await db.users.insert_one(user)
+        result = await db.users.insert_one(_new_user(nickname, guest=True))
     except DuplicateKeyError:
         raise GameError("NICKNAME_TAKEN", f"the nickname {nickname} is taken") from None
     return Identity(user_id=str(result.inserted_id), nickname=nickname, guest=True)
 
 
-async def count_connection(db: Database, nickname: str, delta: int) -> bool:
-    """Add `delta` to the user's open connections; returns whether the user is now online."""
+async def sign_up(db: Database, email: str, nickname: str, password: str, rounds: int) -> dict[str, Any]:
+    """A new account; `email` is already normalized (trimmed, lower case)."""
+    hashed = await passwords.hash_password(password, rounds)
+    try:
+        result = await db.users.insert_one(_new_user(nickname, guest=False, email=email, password=hashed))
+    except DuplicateKeyError:
+        if await db.users.find_one({"email": email}, {"_id": 1}) is not None:
+            raise GameError("EMAIL_TAKEN", "an account with this email already exists; sign in instead") from None
+        raise GameError("NICKNAME_TAKEN", f"the nickname {nickname} is taken") from None
+    return {"userId": str(result.inserted_id), "nickname": nickname, "email": email}
+
+
+async def log_in(db: Database, email: str, password: str, rounds: int) -> Identity:
+    """The account's identity if the password is right; the same error for an unknown email or a wrong password."""
+    user = await db.users.find_one({"email": email, "guest": False}, {"nickname": 1, "password": 1, "tokenVersion": 1})
+    hashed = user.get("password") if user is not None else None
+    if not await passwords.check_password(password, hashed, rounds) or user is None:
+        raise WRONG_CREDENTIALS
+    return Identity(
+        user_id=str(user["_id"]), nickname=user["nickname"], guest=False, token_version=user.get("tokenVersion", 0)
+    )
+
+
+def _token_filter(identity: Identity) -> dict[str, Any]:
+    """Matches the user only while the token that proved `identity` has not been revoked."""
+    try:
+        user_id = ObjectId(identity.user_id)
+    except InvalidId:
+        raise REVOKED from None
+    version: Any = identity.token_version
+    if version == 0:
+        version = {"$in": [0, None]}  # users stored before versions existed
+    return {"_id": user_id, "nickname": identity.nickname, "tokenVersion": version}
+
+
+async def check_token(db: Database, identity: Identity) -> None:
+    """Raise NOT_AUTHENTICATED if the token behind `identity` was revoked or its user is gone."""
+    if await db.users.find_one(_token_filter(identity), {"_id": 1}) is None:
+        raise REVOKED
+
+
+async def profile(db: Database, identity: Identity) -> dict[str, Any]:
+    """The caller's own account data (never the password hash)."""
+    user = await db.users.find_one(_token_filter(identity), {"nickname": 1, "guest": 1, "email": 1, "createdAt": 1})
+    if user is None:
+        raise REVOKED
+    me = {"userId": str(user["_id"]), "nickname": user["nickname"], "guest": bool(user.get("guest"))}
+    if "email" in user:
+        me["email"] = user["email"]
+    if "createdAt" in user:
+        me["createdAt"] = user["createdAt"]
+    return jsonable(me)
+
+
+async def connected(db: Database, identity: Identity, sid: str) -> None:
+    """Record the Socket.IO session `sid` as the user's; refused if the token was revoked."""
     user = await db.users.find_one_and_update(
-        {"nickname": nickname},
-        {"$inc": {"connections": delta}},
-        projection={"connections": 1},
+        _token_filter(identity), {"$addToSet": {"sockets": sid}}, projection={"_id": 1}
+    )
+    if user is None:
+        raise REVOKED
+
+
+async def disconnected(db: Database, identity: Identity, sid: str) -> bool:
+    """Forget the session `sid`; returns whether the user still has another one open (is online)."""
+    user = await db.users.find_one_and_update(
+        {"_id": ObjectId(identity.user_id)},
+        {"$pull": {"sockets": sid}},
+        projection={"sockets": 1},
         return_document=ReturnDocument.AFTER,
     )
-    return user is not None and user["connections"] > 0
+    return user is not None and bool(user.get("sockets"))
+
+
+async def log_out(db: Database, identity: Identity) -> Logout:
+    """Revoke every token of the user, give up their seats, and list the sessions to close.
+
+    An account's token version goes up; a guest is deleted, which frees the nickname.
+    """
+    if identity.guest:
+        user = await db.users.find_one_and_delete({**_token_filter(identity), "guest": True}, projection={"sockets": 1})
+    else:
+        user = await db.users.find_one_and_update(
+            {**_token_filter(identity), "guest": False},
+            {"$inc": {"tokenVersion": 1}, "$set": {"sockets": []}},
+            projection={"sockets": 1},
+        )
+    if user is None:
+        raise REVOKED
+    departures = []
+    for code in await rooms.rooms_of(db, identity.nickname):
+        try:
+            departures.append(await rooms.leave_room(db, code, identity.nickname))
+        except GameError:
+            continue  # already gone: another request took the player out first
+    return Logout(sockets=list(user.get("sockets", [])), departures=departures)

@@ -7,6 +7,7 @@ process must see live in MongoDB.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..config import Settings
@@ -21,13 +22,15 @@ class Connection:
     events: TokenBucket
     chat: TokenBucket
     room: str | None = None
+    address: str = ""
 
     @classmethod
-    def open(cls, identity: Identity | None, settings: Settings) -> Connection:
+    def open(cls, identity: Identity | None, settings: Settings, address: str = "") -> Connection:
         return cls(
             identity=identity,
             events=TokenBucket(settings.event_rate, settings.event_burst),
             chat=TokenBucket(settings.chat_rate, settings.chat_burst),
+            address=address,
         )
 
     @property
@@ -53,15 +56,29 @@ class Connection:
 
 @dataclass
 class Connections:
-    """The open connections of this process, by Socket.IO session id."""
+    """The open connections of this process, by Socket.IO session id, and how many per client address.
+
+    The per-address count is this process's own: with N processes behind a
+    balancer an address may hold up to N times MAX_CONNECTIONS_PER_IP.
+    """
 
     by_sid: dict[str, Connection] = field(default_factory=dict)
+    per_address: Counter[str] = field(default_factory=Counter)
 
     def add(self, sid: str, connection: Connection) -> None:
         self.by_sid[sid] = connection
+        self.per_address[connection.address] += 1
 
     def pop(self, sid: str) -> Connection | None:
-        return self.by_sid.pop(sid, None)
+        connection = self.by_sid.pop(sid, None)
+        if connection is not None:
+            self.per_address[connection.address] -= 1
+            if self.per_address[connection.address] <= 0:
+                del self.per_address[connection.address]
+        return connection
+
+    def count_from(self, address: str) -> int:
+        return self.per_address[address]
 
     def get(self, sid: str) -> Connection | None:
         return self.by_sid.get(sid)

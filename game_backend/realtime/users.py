@@ -1,8 +1,10 @@
 """Connection lifecycle and the `login` event.
 
 A connection presents its token in the handshake (`auth: {token}`). One with a
-bad or expired token is refused; one without a token is anonymous: it may
-watch, and every room action answers NOT_AUTHENTICATED.
+bad, expired or revoked (signed-out) token is refused, and so is one over the
+per-address cap (MAX_CONNECTIONS_PER_IP, counted per process). One without a
+token is anonymous: it receives only what is broadcast to everyone
+(`userStatus`), and every event answers NOT_AUTHENTICATED.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from pymongo.errors import ConnectionFailure
 from socketio.exceptions import ConnectionRefusedError as Refused
 
+from ..addresses import client_address
 from ..controllers import rooms, users
 from ..errors import GameError
 from ..tokens import read_token
@@ -37,6 +40,11 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
     sio, settings = dispatcher.sio, dispatcher.settings
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        address = client_address(environ["aiohttp.request"], settings.trusted_proxies)
+        cap = settings.max_connections_per_ip
+        if cap > 0 and dispatcher.connections.count_from(address) >= cap:
+            log.info("refused a connection from %s: already %d open", address, cap)
+            raise Refused(f"too many connections from your address (at most {cap}); close one and retry")
         token = auth.get("token") if isinstance(auth, dict) else None
         identity = None
         if token is not None:
@@ -44,17 +52,18 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
                 identity = read_token(settings, token)
             except GameError as error:
                 raise Refused(error.message) from None
-        dispatcher.connections.add(sid, Connection.open(identity, settings))
+        # Counted before the first await, so simultaneous connects cannot overshoot the cap.
+        dispatcher.connections.add(sid, Connection.open(identity, settings, address))
         if identity is None:
             return
         try:
-            online = await users.count_connection(dispatcher.database(), identity.nickname, +1)
+            await users.connected(dispatcher.database(), identity, sid)
+        except GameError as error:
+            dispatcher.connections.pop(sid)
+            raise Refused(error.message) from None
         except ConnectionFailure:
             dispatcher.connections.pop(sid)
             raise Refused("the database is unavailable; try again shortly") from None
-        if not online:
-            dispatcher.connections.pop(sid)
-            raise Refused("this account no longer exists: sign in again")
         log.info("%s connected (%s)", identity.nickname, sid)
         await announce.user_status(sio, identity.nickname, True)
 
@@ -71,7 +80,7 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
                     await announce.departure(sio, await rooms.leave_room(db, connection.room, nickname))
                 except GameError:
                     pass  # the seat was already given up
-            if not await users.count_connection(db, nickname, -1):
+            if not await users.disconnected(db, connection.identity, sid):
                 await announce.user_status(sio, nickname, False)
         except ConnectionFailure:
             log.warning("could not record that %s disconnected: the database did not answer", nickname)
