@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from ..db import Database
 from ..documents import jsonable, now
 from ..errors import GameError
-from . import songs
+from . import games, songs
 
 MAX_PLAYERS = 4
 CODE_ALPHABET = string.ascii_uppercase + string.digits
@@ -38,12 +38,13 @@ HAS_FREE_SEAT = {f"players.{MAX_PLAYERS - 1}": {"$exists": False}, "players.0": 
 
 @dataclass(frozen=True)
 class Departure:
-    """What leaving a room changed: the room afterwards (None once deleted) and a new host, if any."""
+    """What leaving a room changed: the room afterwards (None once deleted), a new host, and the round, if any."""
 
     code: str
     nickname: str
     room: dict[str, Any] | None
     new_host: str | None
+    round: games.RoundChange | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,9 @@ async def quick_match(db: Database, nickname: str) -> Seat:
 async def leave_room(db: Database, code: str, nickname: str) -> Departure:
     """Give up the seat; when the host leaves, the first remaining player becomes a ready host.
 
-    An empty room is deleted.
+    A player leaving mid-round leaves the round too, so the others can finish it.
+    An empty room is deleted. Every way out of a room (leaveRoom, the REST
+    route, a disconnect, taking a seat elsewhere) comes through here.
     """
     room = await db.rooms.find_one_and_update(
         {"code": code, "players.nickname": nickname, "hostName": {"$ne": nickname}},
@@ -157,10 +160,11 @@ async def leave_room(db: Database, code: str, nickname: str) -> Departure:
             await _require_room(db, code)
             raise GameError("NOT_IN_ROOM", f"you are not in room {code}")
         new_host = room["hostName"]
+    round_change = await games.take_out(db, code, nickname) if room["gameState"] == "playing" else None
     if room["players"]:
-        return Departure(code, nickname, present(room), new_host)
+        return Departure(code, nickname, present(room), new_host, round_change)
     await db.rooms.delete_one({"code": code, "players": {"$size": 0}})
-    return Departure(code, nickname, None, None)
+    return Departure(code, nickname, None, None, round_change)
 
 
 def _host_leaves(nickname: str) -> list[dict[str, Any]]:
@@ -195,31 +199,32 @@ async def rooms_of(db: Database, nickname: str) -> list[str]:
 
 async def toggle_ready(db: Database, code: str, nickname: str) -> dict[str, Any]:
     """Flip the player's ready flag; returns the room afterwards."""
-    room = await db.rooms.find_one_and_update(
-        {"code": code, "gameState": "waiting", "players.nickname": nickname},
-        [{"$set": {"players": {"$map": {"input": "$players", "in": {"$cond": [
-            {"$eq": ["$$this.nickname", nickname]},
-            {"$mergeObjects": ["$$this", {"isReady": {"$not": ["$$this.isReady"]}}]},
-            "$$this",
-        ]}}}}}],
-        projection=ROOM_FIELDS,
-        return_document=AFTER,
-    )
-    if room is None:
-        await _explain_missed_update(db, code, nickname)
-    return present(room)
+    flip_mine = {"$map": {"input": "$players", "in": {"$cond": [
+        {"$eq": ["$$this.nickname", nickname]},
+        {"$mergeObjects": ["$$this", {"isReady": {"$not": ["$$this.isReady"]}}]},
+        "$$this",
+    ]}}}
+    return await _update_own_seat(db, code, nickname, [{"$set": {"players": flip_mine}}])
 
 
 async def change_instrument(db: Database, code: str, nickname: str, instrument: str) -> dict[str, Any]:
+    return await _update_own_seat(
+        db, code, nickname, {"$set": {"players.$[me].instrument": instrument}}, array_filters=[{"me.nickname": nickname}]
+    )
+
+
+async def _update_own_seat(db: Database, code: str, nickname: str, update: Any, **options: Any) -> dict[str, Any]:
+    """Apply `update` to room `code` if the player sits there and it is waiting; the room afterwards."""
     room = await db.rooms.find_one_and_update(
         {"code": code, "gameState": "waiting", "players.nickname": nickname},
-        {"$set": {"players.$[me].instrument": instrument}},
-        array_filters=[{"me.nickname": nickname}],
+        update,
         projection=ROOM_FIELDS,
         return_document=AFTER,
+        **options,
     )
     if room is None:
         await _explain_missed_update(db, code, nickname)
+        raise GameError("INTERNAL", f"room {code} changed meanwhile; try again")
     return present(room)
 
 
