@@ -3,6 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# npm packages: the socket.io-client bundle the server serves (top level) and the Node test harness (tests/js).
+# Each stamp lives inside the node_modules that `npm ci` recreates, so npm runs again only when its lockfile changes.
+CLIENT_STAMP := node_modules/.installed
+JS_STAMP := tests/js/node_modules/.installed
+NEED_NPM = command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	echo "==> installing Node.js and npm (apt-get)" && apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; } || \
+	{ echo "error: Node.js 18+ with npm is needed (apt-get install nodejs npm)"; exit 1; }
 
 .PHONY: run test clean
 
@@ -15,10 +22,22 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+$(CLIENT_STAMP): package-lock.json
+	@$(NEED_NPM)
+	@echo "==> installing the socket.io-client bundle served at /socket.io/socket.io.js (npm ci)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(JS_STAMP): tests/js/package-lock.json
+	@$(NEED_NPM)
+	@echo "==> installing the JavaScript client test harness in tests/js (npm ci)"
+	@cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: $(STAMP) $(CLIENT_STAMP)
 	$(PY) -m game_backend --data-dir .data/db
 
-test: $(STAMP)
+test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP)
 	$(PY) -m pytest
 
 clean:
