@@ -13,6 +13,7 @@ from pymongo.errors import PyMongoError
 from . import api, client_script, realtime
 from .config import Settings
 from .controllers import songs
+from .cors import cors_middleware, socketio_origins
 from .db import Database, connect
 from .embedded import EmbeddedDatabase
 from .keys import DB, SETTINGS, SIO
@@ -30,11 +31,10 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
     manager = (
         socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel) if settings.redis_url else None
     )
-    origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
-        cors_allowed_origins=origins,
+        cors_allowed_origins=socketio_origins(settings),
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
         max_http_buffer_size=settings.max_payload_bytes,
@@ -44,7 +44,7 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
 
 
 def create_app(settings: Settings) -> web.Application:
-    middlewares = [api.json_errors, api.identify, websocket_compression(settings.ws_compression)]
+    middlewares = [cors_middleware(settings), api.json_errors, api.identify, websocket_compression(settings.ws_compression)]
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_payload_bytes)
     sio = create_socketio_server(settings)
     sio.attach(app)
