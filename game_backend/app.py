@@ -10,7 +10,7 @@ import socketio
 from aiohttp import web
 from pymongo.errors import PyMongoError
 
-from . import api, client_script, realtime
+from . import api, client_script, frontend, realtime
 from .config import Settings
 from .controllers import songs
 from .cors import cors_middleware, socketio_origins
@@ -54,6 +54,7 @@ def create_app(settings: Settings) -> web.Application:
     realtime.attach(sio, settings, lambda: app[DB])
     api.setup_routes(app)
     client_script.setup(app, settings)
+    frontend.setup_frontend(app)
     return app
 
 

@@ -1,0 +1,246 @@
+// The round: load, count down to the shared start time, play the lane, relay hits, show the results.
+
+import { request } from "./api.js";
+import { $, el, fill } from "./dom.js";
+import { Chart, LaneView } from "./lane.js";
+
+const DEFAULT_BEATS = 32;
+const TICK_MS = 50;
+const GO_SHOWN_MS = 700;
+const JUDGEMENT_SHOWN_MS = 450;
+const RESULTS_PATIENCE_MS = 30000; // after this long without results, let the player go back anyway
+const PLAY_KEYS = new Set([" ", "f", "j", "d", "k"]);
+const LANE_COLORS = { drum: "#ff5c8a", guitar: "#ffd166", piano: "#5ce1e6", violin: "#b794f6" };
+
+/** How many notes a round has: `?beats=N` in the page's address, for short rounds. */
+function roundBeats() {
+  const beats = Number(new URLSearchParams(location.search).get("beats"));
+  return Number.isInteger(beats) && beats > 0 && beats <= 1000 ? beats : DEFAULT_BEATS;
+}
+
+const now = () => performance.timeOrigin + performance.now();
+
+export function createRoundScreen(app) {
+  const lane = $("#lane");
+  const countdown = $("#countdown");
+  const judgement = $("#judgement");
+  const liveScores = $("#live-scores");
+  const results = $("#results");
+  const backButton = $("#back-to-room");
+  let round = null;
+
+  backButton.addEventListener("click", () => app.enterRoom(round.code));
+
+  document.addEventListener("keydown", (event) => {
+    if (!round || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!PLAY_KEYS.has(event.key.toLowerCase())) return;
+    event.preventDefault();
+    press(performance.timeOrigin + event.timeStamp);
+  });
+  lane.addEventListener("pointerdown", (event) => {
+    if (round) press(performance.timeOrigin + event.timeStamp);
+  });
+
+  function press(time) {
+    if (!round?.chart || round.finished) return;
+    const result = round.chart.press(time);
+    if (result) judged(result);
+    showNextNote();
+  }
+
+  function judged({ kind, score, combo }) {
+    $("#my-score").textContent = String(score);
+    $("#my-combo").textContent = String(combo);
+    judgement.textContent = kind === "perfect" ? "Perfect" : kind === "good" ? "Good" : "Miss";
+    judgement.className = `judgement ${kind}`;
+    round.judgementUntil = now() + JUDGEMENT_SHOWN_MS;
+    app.connection.send("hit", {
+      code: round.code,
+      nickname: app.session.nickname,
+      currentScore: score,
+      combo,
+      instrument: round.instrument,
+      motionType: kind,
+    });
+  }
+
+  function tick() {
+    const time = now();
+    const { chart, startTime } = round;
+    if (startTime === null) {
+      countdown.textContent = "Waiting for everyone to load…";
+      countdown.className = "countdown small";
+      return;
+    }
+    countdown.className = "countdown";
+    countdown.textContent = time < startTime ? String(Math.ceil((startTime - time) / 1000)) : time < startTime + GO_SHOWN_MS ? "Go!" : "";
+    if (round.judgementUntil && time > round.judgementUntil) {
+      judgement.textContent = "";
+      round.judgementUntil = 0;
+    }
+    if (round.finished) return;
+    for (const result of chart.sweep(time)) judged(result);
+    showNextNote();
+    if (time > chart.endsAt()) finish();
+  }
+
+  /** The lane says when its next note is due (epoch ms), for people's tools and the browser tests. */
+  function showNextNote() {
+    const next = round.chart.nextNoteAt();
+    lane.dataset.nextNote = next === null ? "" : String(Math.round(next));
+  }
+
+  function draw() {
+    if (!round) return;
+    round.view.draw(round.chart, now());
+    round.frame = requestAnimationFrame(draw);
+  }
+
+  async function finish() {
+    round.finished = true;
+    results.hidden = false;
+    const failure = await app.connection.tell("gameEnded", {
+      code: round.code,
+      nickname: app.session.nickname,
+      score: round.chart.score,
+    });
+    if (failure) {
+      app.fail(failure);
+      backButton.hidden = false;
+      return;
+    }
+    round.patience = setTimeout(() => {
+      $("#results-wait").textContent = "The other players have not finished yet. You can go back to the room.";
+      backButton.hidden = false;
+    }, RESULTS_PATIENCE_MS);
+  }
+
+  function showResults(ended) {
+    clearTimeout(round.patience);
+    const rows = Array.isArray(ended?.players) ? ended.players : round.players.map((player) => ({
+      nickname: player.nickname,
+      instrument: player.instrument,
+      score: player.nickname === app.session.nickname ? round.chart?.score ?? 0 : player.score,
+    }));
+    rows.sort((a, b) => b.score - a.score);
+    fill(
+      $("#results-table tbody"),
+      rows.map((row, index) =>
+        el(
+          "tr",
+          { class: row.nickname === app.session.nickname ? "me" : null, dataset: { nickname: row.nickname } },
+          el("td", {}, String(index + 1)),
+          el("td", {}, row.nickname),
+          el("td", {}, row.instrument),
+          el("td", { class: "score" }, String(row.score)),
+        ),
+      ),
+    );
+    results.hidden = false;
+    $("#results-wait").hidden = true;
+    $("#results-table").hidden = false;
+    backButton.hidden = false;
+  }
+
+  function liveScore(nickname, currentScore, combo) {
+    const player = round.players.find((each) => each.nickname === nickname);
+    if (!player) return;
+    player.score = currentScore;
+    player.combo = combo;
+    renderLiveScores();
+  }
+
+  function renderLiveScores() {
+    const others = round.players.filter((player) => player.nickname !== app.session.nickname);
+    fill(
+      liveScores,
+      others.length === 0
+        ? [el("li", {}, "You are playing alone.")]
+        : others.map((player) =>
+            el(
+              "li",
+              { dataset: { nickname: player.nickname } },
+              el("span", {}, player.nickname),
+              el("span", { class: "score" }, `${player.score} · x${player.combo}`),
+            ),
+          ),
+    );
+  }
+
+  async function songOf(number) {
+    return app.songs.find((song) => song.number === number) ?? (await request("GET", `/api/songs/${number}`));
+  }
+
+  return {
+    async enter({ game, room }) {
+      const code = game.code ?? room.code;
+      const players = (game.players ?? room.players).map((player) => ({
+        nickname: player.nickname,
+        instrument: player.instrument,
+        score: 0,
+        combo: 0,
+      }));
+      const instrument = players.find((player) => player.nickname === app.session.nickname)?.instrument ?? "select";
+      round = {
+        code,
+        players,
+        instrument,
+        chart: null,
+        startTime: null,
+        finished: false,
+        judgementUntil: 0,
+        patience: null,
+        view: new LaneView($("#lane-canvas"), LANE_COLORS[instrument] ?? "#ff5c8a"),
+      };
+      $("#my-score").textContent = "0";
+      $("#my-combo").textContent = "0";
+      judgement.textContent = "";
+      lane.dataset.nextNote = "";
+      results.hidden = true;
+      $("#results-wait").hidden = false;
+      $("#results-wait").textContent = "Waiting for the other players to finish…";
+      $("#results-table").hidden = true;
+      backButton.hidden = true;
+      renderLiveScores();
+
+      const current = round;
+      const song = await songOf(game.song).catch(() => ({ title: `Song ${game.song}`, bpm: 120 }));
+      if (current !== round) return;
+      $("#round-song").textContent = song.title;
+      $("#round-bpm").textContent = `${song.bpm} bpm`;
+      round.bpm = song.bpm;
+      round.stopListening = app.connection.listen((name) => {
+        if (name === `allPlayersLoaded${code}`) {
+          return (startTime) => {
+            current.startTime = Number(startTime);
+            current.chart = new Chart(current.startTime, current.bpm, roundBeats());
+          };
+        }
+        if (name === `allPlayersEnded${code}`) return showResults;
+        if (name.startsWith("liveScore")) return (...args) => liveScore(name.slice("liveScore".length), ...args);
+        return null;
+      });
+      round.ticker = setInterval(tick, TICK_MS);
+      tick();
+      draw();
+      const failure = await app.connection.tell("playerLoaded", { nickname: app.session.nickname, code });
+      if (failure && current === round) {
+        app.fail(failure);
+        backButton.hidden = false;
+        results.hidden = false;
+      }
+    },
+    leave() {
+      if (!round) return;
+      round.stopListening?.();
+      clearInterval(round.ticker);
+      clearTimeout(round.patience);
+      cancelAnimationFrame(round.frame);
+      round = null;
+    },
+    resume() {
+      // Follow the room again on this new connection; the round goes on where it is.
+      if (round) app.connection.call("joinRoom", { nickname: app.session.nickname, code: round.code }).catch(app.fail);
+    },
+  };
+}
