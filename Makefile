@@ -11,7 +11,7 @@ NEED_NPM = command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v
 	echo "==> installing Node.js and npm (apt-get)" && apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; } || \
 	{ echo "error: Node.js 18+ with npm is needed (apt-get install nodejs npm)"; exit 1; }
 
-.PHONY: run test clean
+.PHONY: run test clean chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,10 +34,15 @@ $(JS_STAMP): tests/js/package-lock.json
 	@cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The browser tests drive Debian's Chromium (never `playwright install`, which downloads its own browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "==> installing Chromium for the browser tests (apt-get)" && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 run: $(STAMP) $(CLIENT_STAMP)
 	$(PY) -m game_backend --data-dir .data/db
 
-test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP)
+test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP) chromium
 	$(PY) -m pytest
 
 clean:
