@@ -46,9 +46,6 @@ class Settings:
     hit_rate: float = 60.0
     hit_burst: int = 60
     start_lead_seconds: float = 5.0
-    hit_rate: float = 60.0
-    hit_burst: int = 60
-    start_lead_seconds: float = 5.0
     ws_compression: bool = False
     max_room_players: int = field(default=4, init=False)
 
@@ -114,9 +111,6 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "event_burst": ("EVENT_BURST", int),
     "chat_rate": ("CHAT_RATE", float),
     "chat_burst": ("CHAT_BURST", int),
-    "hit_rate": ("HIT_RATE", float),
-    "hit_burst": ("HIT_BURST", int),
-    "start_lead_seconds": ("START_LEAD_SECONDS", float),
     "hit_rate": ("HIT_RATE", float),
     "hit_burst": ("HIT_BURST", int),
     "start_lead_seconds": ("START_LEAD_SECONDS", float),

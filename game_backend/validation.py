@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from .errors import GameError
 
@@ -76,17 +76,7 @@ MotionType = (
     Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,20}$", max_length=64)]
     | Annotated[int, Field(ge=0, le=1000)]
 )
-
-
-def _integer_text(value: Any) -> Any:
-    """Path and query parameters arrive as text: "12" becomes 12; anything else is left for the int check to refuse."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
-        return int(value)
-    return value
-
-
-SongNumberText = Annotated[SongNumber, BeforeValidator(_integer_text)]
-RankingLimit = Annotated[int, BeforeValidator(_integer_text), Field(ge=1, le=100)]
+RankingLimit = Annotated[int, Field(ge=1, le=100)]
 
 
 class Payload(BaseModel):
