@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import health, rooms, songs, users
+from . import games, health, rankings, rooms, songs, users
 from .http import identify, json_errors
 
-ROUTE_TABLES = (health.routes, users.routes, rooms.routes, songs.routes)
+ROUTE_TABLES = (health.routes, users.routes, rooms.routes, songs.routes, games.routes, rankings.routes)
 
 __all__ = ["identify", "json_errors", "setup_routes"]
 

@@ -8,11 +8,11 @@ import socketio
 
 from ..config import Settings
 from ..db import Database
-from . import chat, rooms, users
+from . import chat, games, rooms, users
 from .connection import Connections
 from .router import Dispatcher
 
-ROUTERS = (users.router, rooms.router, chat.router)
+ROUTERS = (users.router, rooms.router, chat.router, games.router)
 
 
 def attach(sio: socketio.AsyncServer, settings: Settings, database: Callable[[], Database]) -> Dispatcher:

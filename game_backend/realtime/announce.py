@@ -7,6 +7,7 @@ from typing import Any
 
 import socketio
 
+from ..controllers.games import RoundChange
 from ..controllers.rooms import Departure, all_ready
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,32 @@ async def departure(sio: socketio.AsyncServer, left: Departure) -> None:
         log.info("%s is now the host of room %s", left.new_host, left.code)
         await sio.emit("hostChanged", left.new_host, room=left.code)
     await ready_state(sio, left.room)
+    await round_change(sio, left.round)
 
 
 async def departures(sio: socketio.AsyncServer, lefts: list[Departure]) -> None:
     for left in lefts:
         await departure(sio, left)
+
+
+async def game_started(sio: socketio.AsyncServer, game: dict[str, Any]) -> None:
+    log.info("room %s started a round of song %s", game["code"], game["song"])
+    await sio.emit(f"gameStarted{game['code']}", game, room=game["code"])
+
+
+async def round_change(sio: socketio.AsyncServer, change: RoundChange | None) -> None:
+    """Announce what a player's step decided for the round: the shared start time, or the result."""
+    if change is None:
+        return
+    code = change.code
+    if change.start_time is not None:
+        await sio.emit(f"allPlayersLoaded{code}", change.start_time, room=code)
+    if change.result is not None:
+        log.info("room %s finished its round: total %s", code, change.result["totalScore"])
+        await sio.emit(f"allPlayersEnded{code}", change.result, room=code)
+        if change.room is not None:
+            await players(sio, change.room)
+            await ready_state(sio, change.room)
 
 
 async def user_status(sio: socketio.AsyncServer, nickname: str, online: bool) -> None:

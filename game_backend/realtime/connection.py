@@ -2,7 +2,9 @@
 
 This is connection state, not game state: who the socket is and which room it
 is subscribed to. Seats, ready flags and everything else a second server
-process must see live in MongoDB.
+process must see live in MongoDB. `playing` only remembers which room's round
+the database confirmed this connection loaded into, so that `hit`, the hot
+path of a round, is checked without a database round trip.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ class Connection:
     identity: Identity | None
     events: TokenBucket
     chat: TokenBucket
+    hits: TokenBucket
     room: str | None = None
+    playing: str | None = None
     address: str = ""
 
     @classmethod
@@ -30,6 +34,7 @@ class Connection:
             identity=identity,
             events=TokenBucket(settings.event_rate, settings.event_burst),
             chat=TokenBucket(settings.chat_rate, settings.chat_burst),
+            hits=TokenBucket(settings.hit_rate, settings.hit_burst),
             address=address,
         )
 

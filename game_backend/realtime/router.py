@@ -51,6 +51,7 @@ class EventContext:
         previous = self.connection.room
         if previous is not None and previous != code:
             await self.sio.leave_room(self.sid, previous)
+            self.connection.playing = None
         await self.sio.enter_room(self.sid, code)
         self.connection.room = code
 
@@ -58,6 +59,8 @@ class EventContext:
         await self.sio.leave_room(self.sid, code)
         if self.connection.room == code:
             self.connection.room = None
+        if self.connection.playing == code:
+            self.connection.playing = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Route:
     handler: Handler
     schema: Any
     chat: bool
+    hits: bool
 
 
 class EventRouter:
@@ -73,12 +77,28 @@ class EventRouter:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
 
-    def event(self, name: str, schema: Any = None, *, chat: bool = False) -> Callable[[Handler], Handler]:
+    def event(
+        self, name: str, schema: Any = None, *, chat: bool = False, hits: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """`chat` events also spend the chat bucket; `hits` events spend the hit bucket instead of the shared one."""
+
         def register(handler: Handler) -> Handler:
-            self.routes[name] = Route(handler, schema, chat)
+            self.routes[name] = Route(handler, schema, chat, hits)
             return handler
 
         return register
+
+
+def _within_limits(connection: Connection, route: Route) -> bool:
+    """Spend the event's tokens; False when it is over a limit.
+
+    A `hit` spends only its own bucket: a round streams dozens a second, which must
+    neither be refused by the shared limit nor use it up for the round's other
+    events (gameEnded above all).
+    """
+    if route.hits:
+        return connection.hits.take()
+    return connection.events.take() and (not route.chat or connection.chat.take())
 
 
 class Dispatcher:
@@ -103,7 +123,7 @@ class Dispatcher:
             if connection is None:
                 return None
             try:
-                if not connection.events.take() or (route.chat and not connection.chat.take()):
+                if not _within_limits(connection, route):
                     raise RATE_LIMITED
                 payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
                 ctx = EventContext(self.sio, self.database(), self.settings, self.connections, sid, connection)

@@ -73,6 +73,8 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
             return
         nickname = connection.identity.nickname
         log.info("%s disconnected (%s): %s", nickname, sid, reason)
+        if connection.hits.rejected:
+            log.info("%s sent %d hits over the hit limit; they were dropped", nickname, connection.hits.rejected)
         db = dispatcher.database()
         try:
             if connection.room is not None:

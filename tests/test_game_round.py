@@ -1,0 +1,371 @@
+"""A round through real python-socketio clients, over WebSocket and over long-polling.
+
+The server here uses a 0.2 s start lead instead of 5 s, to keep the suite fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from game_backend.db import Database
+from game_backend.testing import running_server
+
+from .dbstate import snapshot
+from .players import Player, Players, rest
+
+LEAD = 0.2
+OPERATOR = {"$ne": None}
+
+
+@pytest.fixture
+async def server(mongodb_uri: str, database_name: str) -> AsyncIterator[str]:
+    """The conftest server, with a short start lead."""
+    async with running_server(mongodb_uri=mongodb_uri, database_name=database_name,
+                              start_lead_seconds=LEAD) as base_url:
+        yield base_url
+
+
+async def ready_room(players: Players, count: int, prefix: str = "p") -> tuple[list[Player], str]:
+    """`count` connected players seated in one room, everyone ready; the first is the host."""
+    everyone = [await players.join(f"{prefix}{i}") for i in range(count)]
+    status, room = await rest(players.base_url, "POST", "/api/rooms/create", everyone[0].token, {})
+    assert status == 201, room
+    code = room["code"]
+    for player in everyone:
+        assert (await player.call("joinRoom", {"nickname": player.nickname, "code": code}))["ok"]
+    for player in everyone[1:]:
+        assert (await player.call("ready"))["ok"]
+    return everyone, code
+
+
+async def start(everyone: list[Player], code: str) -> dict[str, Any]:
+    ack = await everyone[0].call("startGame", {"code": code})
+    assert ack["ok"] is True, ack
+    for player in everyone:
+        assert (await player.wait_for(f"gameStarted{code}", lambda args: args[0] == ack["game"]))
+    return ack["game"]
+
+
+async def load(player: Player, code: str) -> dict[str, Any]:
+    return await player.call("playerLoaded", {"nickname": player.nickname, "code": code})
+
+
+async def end(player: Player, code: str, score: int) -> dict[str, Any]:
+    return await player.call("gameEnded", {"nickname": player.nickname, "code": code, "score": score})
+
+
+def hit(player: Player, code: str, score: int, combo: int = 1) -> dict[str, Any]:
+    return {"code": code, "nickname": player.nickname, "currentScore": score, "combo": combo,
+            "instrument": "drum", "motionType": "swing"}
+
+
+def received(player: Player, event: str) -> int:
+    return len(player.events.get(event, []))
+
+
+async def round_start_time(everyone: list[Player], code: str, times: int = 1) -> int:
+    """The start time every player received, checking they received `allPlayersLoaded` `times` times."""
+    start_times = []
+    for player in everyone:
+        await player.wait_for(f"allPlayersLoaded{code}",
+                              lambda _, p=player: received(p, f"allPlayersLoaded{code}") >= times)
+        start_times.append(player.events[f"allPlayersLoaded{code}"][times - 1][0])
+    assert len(set(start_times)) == 1
+    return start_times[0]
+
+
+@pytest.mark.parametrize("count", [1, 2, 4])
+async def test_a_whole_round(count: int, players: Players, server_db: Database) -> None:
+    everyone, code = await ready_room(players, count)
+    game = await start(everyone, code)
+    assert game["players"] == [{"nickname": p.nickname, "instrument": "select", "score": 0} for p in everyone]
+    assert game["gameState"] == "playing" and game["code"] == code
+    assert (await server_db.rooms.find_one({"code": code}))["gameState"] == "playing"
+
+    before_last_load = time.time() * 1000
+    for player in everyone:
+        assert await load(player, code) == {"ok": True}
+    start_time = await round_start_time(everyone, code)
+    assert start_time >= before_last_load + LEAD * 1000
+
+    for i, player in enumerate(everyone):
+        await player.emit("hit", hit(player, code, 100 * (i + 1), combo=i))
+    for player in everyone:
+        for i, other in enumerate(everyone):
+            if other is not player:
+                assert await player.wait_for(f"liveScore{other.nickname}") == (100 * (i + 1), i, "drum", "swing")
+
+    scores = [1000 * (i + 1) for i in range(count)]
+    for player, score in zip(everyone, scores, strict=True):
+        assert await end(player, code, score) == {"ok": True}
+    results = [(await player.wait_for(f"allPlayersEnded{code}"))[0] for player in everyone]
+    song = await server_db.songs.find_one({"number": game["song"]})
+    expected_players = [{"nickname": p.nickname, "instrument": "select", "score": s} for p, s in zip(everyone, scores)]
+    assert results[0]["players"] == expected_players
+    assert results[0]["totalScore"] == sum(scores) and results[0]["title"] == song["title"]
+    assert all(result == results[0] for result in results)
+
+    await everyone[0].settle()
+    for player in everyone:
+        assert received(player, f"allPlayersLoaded{code}") == 1
+        assert received(player, f"allPlayersEnded{code}") == 1
+        assert received(player, f"liveScore{player.nickname}") == 0
+    room = await server_db.rooms.find_one({"code": code})
+    assert room["gameState"] == "waiting"
+    assert [p["isReady"] for p in room["players"]] == [True] + [False] * (count - 1)
+    ranking = await server_db.rankings.find_one({"number": game["song"]})
+    assert ranking["players"] == expected_players and ranking["totalScore"] == sum(scores)
+    for player, score in zip(everyone, scores):
+        recent = (await server_db.users.find_one({"nickname": player.nickname}))["recentSongs"]
+        assert [(s["number"], s["score"]) for s in recent] == [(game["song"], score)]
+    status, listed = await rest(players.base_url, "GET", f"/api/rankings/{game['song']}")
+    assert status == 200 and listed == [results[0]]
+
+
+async def test_motion_beat_clients_send_player_loaded_without_an_ack(players: Players) -> None:
+    everyone, code = await ready_room(players, 3)
+    await start(everyone, code)
+    for player in everyone:
+        await player.emit("playerLoaded", {"nickname": player.nickname, "code": code})
+    await round_start_time(everyone, code)
+
+
+async def test_the_last_two_load_and_end_at_the_same_moment(players: Players, server_db: Database) -> None:
+    everyone, code = await ready_room(players, 4)
+    first, last = everyone[:2], everyone[2:]
+    for round_number in range(1, 4):
+        await start(everyone, code)
+        for player in first:
+            assert (await load(player, code))["ok"]
+        acks = await asyncio.gather(*(load(player, code) for player in last))
+        assert all(ack["ok"] for ack in acks)
+        start_time = await round_start_time(everyone, code, times=round_number)
+        assert (await server_db.games.find_one({"code": code, "gameState": "playing"}))["startTime"] == start_time
+
+        for player in first:
+            assert (await end(player, code, 10))["ok"]
+        acks = await asyncio.gather(*(end(player, code, 20) for player in last))
+        assert all(ack["ok"] for ack in acks)
+        for player in everyone:
+            await player.wait_for(f"allPlayersEnded{code}",
+                                  lambda _, p=player: received(p, f"allPlayersEnded{code}") >= round_number)
+        await everyone[0].settle()
+        for player in everyone:
+            assert received(player, f"allPlayersLoaded{code}") == round_number
+            assert received(player, f"allPlayersEnded{code}") == round_number
+        assert await server_db.rankings.count_documents({}) == round_number
+        for player in last:
+            assert (await player.call("ready"))["ok"]
+        for player in first[1:]:
+            assert (await player.call("ready"))["ok"]
+
+
+LEAVING_WAYS = ["leaveRoom", "rest", "disconnect", "join another room"]
+
+
+async def leave(base_url: str, player: Player, code: str, how: str, elsewhere: str) -> None:
+    if how == "leaveRoom":
+        assert await player.call("leaveRoom", code) == {"ok": True}
+    elif how == "rest":
+        status, body = await rest(base_url, "PATCH", "/api/rooms/leave", player.token, {"code": code})
+        assert status == 200, body
+    elif how == "disconnect":
+        await player.client.disconnect()
+    else:
+        assert (await player.call("joinRoom", {"nickname": player.nickname, "code": elsewhere}))["ok"]
+
+
+@pytest.mark.parametrize("how", LEAVING_WAYS)
+async def test_players_leaving_mid_round_let_the_others_finish(how: str, players: Players,
+                                                               server_db: Database) -> None:
+    (host, bob, cat), code = await ready_room(players, 3)
+    _, elsewhere = await ready_room(players, 1, prefix="other")
+    await start([host, bob, cat], code)
+    assert (await load(host, code))["ok"] and (await load(bob, code))["ok"]
+    await leave(players.base_url, cat, code, how, elsewhere)  # the last one who had not loaded
+    await round_start_time([host, bob], code)
+    assert (await end(host, code, 500))["ok"]
+    await leave(players.base_url, bob, code, how, elsewhere)  # the last one who had not ended
+    result = (await host.wait_for(f"allPlayersEnded{code}"))[0]
+    assert result["players"] == [{"nickname": host.nickname, "instrument": "select", "score": 500}]
+    await host.settle()
+    assert received(host, f"allPlayersLoaded{code}") == 1 and received(host, f"allPlayersEnded{code}") == 1
+    room = await server_db.rooms.find_one({"code": code})
+    assert room["gameState"] == "waiting" and [p["nickname"] for p in room["players"]] == [host.nickname]
+    game = await server_db.games.find_one({"code": code})
+    assert game["gameState"] == "finished" and [p["nickname"] for p in game["players"]] == [host.nickname]
+
+
+async def test_start_game_is_refused_to_a_guest_and_before_everyone_is_ready(players: Players,
+                                                                           server_db: Database) -> None:
+    (host, bob, cat), code = await ready_room(players, 3)
+    assert (await cat.call("ready"))["ok"]  # cat is no longer ready
+    _, other_code = await ready_room(players, 1, prefix="other")
+    before = await snapshot(server_db)
+    refusals = [
+        (bob, {"code": code}, "NOT_HOST"),
+        (host, {"code": code}, "NOT_ALL_READY"),
+        (host, {"code": other_code}, "NOT_IN_ROOM"),
+        (host, {"code": "ZZZZZZ"}, "ROOM_NOT_FOUND"),
+        (host, {"code": OPERATOR}, "INVALID_PAYLOAD"),
+        (host, code, "INVALID_PAYLOAD"),
+        (host, None, "INVALID_PAYLOAD"),
+    ]
+    for player, payload, code_expected in refusals:
+        ack = await player.call("startGame", payload)
+        assert ack["ok"] is False and ack["code"] == code_expected and ack["error"], (payload, ack)
+    status, body = await rest(players.base_url, "POST", "/api/games/start", bob.token, {"code": code})
+    assert (status, body["code"]) == (403, "NOT_HOST")
+    status, body = await rest(players.base_url, "POST", "/api/games/start", None, {"code": code})
+    assert (status, body["code"]) == (401, "NOT_AUTHENTICATED")
+    await host.settle()
+    assert await snapshot(server_db) == before
+    assert not any(received(p, f"gameStarted{code}") for p in (host, bob, cat))
+
+
+async def test_the_host_can_start_over_rest(players: Players) -> None:
+    everyone, code = await ready_room(players, 2)
+    status, game = await rest(players.base_url, "POST", "/api/games/start", everyone[0].token, {"code": code})
+    assert status == 201 and game["code"] == code and game["gameState"] == "playing"
+    for player in everyone:
+        assert (await player.wait_for(f"gameStarted{code}"))[0] == game
+
+
+BAD_SCORES = [-1, 10**12, "100", 1.5, None, True, OPERATOR]
+
+
+async def test_bad_round_events_are_refused_store_nothing_and_relay_nothing(players: Players,
+                                                                            server_db: Database) -> None:
+    (host, bob), code = await ready_room(players, 2)
+    (outsider,), other_code = await ready_room(players, 1, prefix="other")
+    await start([host, bob], code)
+    await start([outsider], other_code)
+    for player in (host, bob):
+        assert (await load(player, code))["ok"]
+    assert (await load(outsider, other_code))["ok"]
+    await round_start_time([host, bob], code)
+    before = await snapshot(server_db)
+
+    def with_score(score: Any) -> dict[str, Any]:
+        return {"nickname": host.nickname, "code": code, "score": score}
+
+    refusals: list[tuple[str, Any, str]] = [
+        *(("gameEnded", with_score(score), "INVALID_PAYLOAD") for score in BAD_SCORES),
+        ("gameEnded", {"nickname": host.nickname, "code": code}, "INVALID_PAYLOAD"),
+        ("gameEnded", {"nickname": bob.nickname, "code": code, "score": 5}, "FORBIDDEN"),
+        ("gameEnded", {"nickname": host.nickname, "code": other_code, "score": 5}, "NOT_IN_ROOM"),
+        ("gameEnded", {"nickname": host.nickname, "code": OPERATOR, "score": 5}, "INVALID_PAYLOAD"),
+        ("playerLoaded", {"nickname": bob.nickname, "code": code}, "FORBIDDEN"),
+        ("playerLoaded", {"nickname": host.nickname, "code": other_code}, "NOT_IN_ROOM"),
+        ("playerLoaded", {"nickname": OPERATOR, "code": code}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code, 5), "currentScore": -1}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code, 5), "currentScore": 10**12}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code, 5), "currentScore": "5"}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code, 5), "combo": OPERATOR}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code, 5), "motionType": "x" * 1000}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code, 5), "instrument": None}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code, 5), "nickname": bob.nickname}, "FORBIDDEN"),
+        ("hit", hit(host, other_code, 5), "NOT_IN_ROOM"),
+        ("hit", None, "INVALID_PAYLOAD"),
+    ]
+    for event, payload, expected in refusals:
+        ack = await host.call(event, payload)
+        assert ack["ok"] is False and ack["code"] == expected and ack["error"], (event, payload, ack)
+        if event == "hit":
+            await host.emit(event, payload)  # as Motion Beat sends it: no ack, and still nothing relayed
+    await host.settle()
+    assert await snapshot(server_db) == before
+    for watcher in (bob, outsider):
+        assert received(watcher, f"liveScore{host.nickname}") == 0
+        assert received(watcher, f"allPlayersEnded{code}") == 0
+    assert await host.call("hit", hit(host, code, 5)) == {"ok": True}
+    assert await bob.wait_for(f"liveScore{host.nickname}") == (5, 1, "drum", "swing")
+    await outsider.settle()
+    assert received(outsider, f"liveScore{host.nickname}") == 0
+
+
+async def test_round_events_for_a_room_that_is_not_playing_are_refused(players: Players,
+                                                                       server_db: Database) -> None:
+    (host, bob), code = await ready_room(players, 2)
+    before = await snapshot(server_db)
+    for event, payload in [
+        ("playerLoaded", {"nickname": host.nickname, "code": code}),
+        ("gameEnded", {"nickname": host.nickname, "code": code, "score": 5}),
+        ("hit", hit(host, code, 5)),
+    ]:
+        ack = await host.call(event, payload)
+        assert ack["ok"] is False and ack["code"] == "NOT_PLAYING" and ack["error"], (event, ack)
+    await host.emit("hit", hit(host, code, 5))
+    await host.settle()
+    assert await snapshot(server_db) == before
+    assert received(bob, f"liveScore{host.nickname}") == 0
+
+
+async def test_a_hit_after_ones_own_game_ended_is_refused(players: Players) -> None:
+    (host, bob), code = await ready_room(players, 2)
+    await start([host, bob], code)
+    for player in (host, bob):
+        assert (await load(player, code))["ok"]
+    assert (await end(host, code, 10))["ok"]
+    ack = await host.call("hit", hit(host, code, 5))
+    assert ack["ok"] is False and ack["code"] == "NOT_PLAYING"
+    await bob.settle()
+    assert received(bob, f"liveScore{host.nickname}") == 0
+
+
+async def test_hits_over_their_own_limit_are_dropped_and_counted(
+    transport: str, mongodb_uri: str, database_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Five hits pass; the rest are dropped. Hits do not spend the shared event budget: gameEnded still passes."""
+    caplog.set_level(logging.INFO, logger="game_backend")
+    limits = {"hit_rate": 0.001, "hit_burst": 5, "event_rate": 0.001, "event_burst": 8}
+    async with running_server(mongodb_uri=mongodb_uri, database_name=database_name,
+                              start_lead_seconds=LEAD, **limits) as base_url:
+        players = Players(base_url, transport)
+        try:
+            (host, bob), code = await ready_room(players, 2)
+            await start([host, bob], code)
+            for player in (host, bob):
+                assert (await load(player, code))["ok"]
+            for i in range(12):
+                await host.emit("hit", hit(host, code, i))
+            ack = await host.call("hit", hit(host, code, 99))
+            assert ack["ok"] is False and ack["code"] == "RATE_LIMITED"
+            assert (await end(host, code, 10))["ok"]
+            await bob.settle()
+            assert received(bob, f"liveScore{host.nickname}") == 5
+            await host.client.disconnect()
+            async with asyncio.timeout(5):
+                while "sent 8 hits over the hit limit" not in caplog.text:
+                    await asyncio.sleep(0.05)
+        finally:
+            await players.close()
+
+
+async def test_rankings_are_best_first_with_a_limit(players: Players) -> None:
+    (host,), code = await ready_room(players, 1)
+    assert (await host.call("changeSong", {"roomCode": code, "song": 2}))["ok"]
+    for score in (30, 90, 60):
+        await start([host], code)
+        assert (await end(host, code, score))["ok"]
+        await host.wait_for(f"allPlayersEnded{code}", lambda args, s=score: args[0]["totalScore"] == s)
+    status, best = await rest(players.base_url, "GET", "/api/rankings/2?limit=2")
+    assert status == 200 and [r["totalScore"] for r in best] == [90, 60]
+    status, every = await rest(players.base_url, "GET", "/api/rankings/2")
+    assert [r["totalScore"] for r in every] == [90, 60, 30]
+    assert every[0]["players"] == [{"nickname": host.nickname, "instrument": "select", "score": 90}]
+    for path, expected in [
+        ("/api/rankings/2?limit=0", (400, "INVALID_PAYLOAD")),
+        ("/api/rankings/2?limit=101", (400, "INVALID_PAYLOAD")),
+        ("/api/rankings/2?limit=abc", (400, "INVALID_PAYLOAD")),
+        ("/api/rankings/abc", (400, "INVALID_PAYLOAD")),
+        ("/api/rankings/999", (404, "NOT_FOUND")),
+    ]:
+        status, body = await rest(players.base_url, "GET", path)
+        assert (status, body["code"]) == expected, path
