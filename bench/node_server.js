@@ -3,7 +3,9 @@
 // generator drives both.
 //
 // What it keeps: guest sign-in over REST, rooms of at most 4 joined over REST
-// and then with the `joinRoom` event, `hit` validated and relayed as
+// and then with the `joinRoom` event, a round (`ready`, `startGame`,
+// `playerLoaded`), `hit` checked (own nickname, the room whose round the
+// socket loaded into, integer score and combo, short names) and relayed as
 // `liveScore<nickname>` (four arguments) to the room except the sender, and
 // `sendMessage` with an ack, broadcast to the room. What it leaves out: a
 // database. Rooms and chat live in memory (chat in a bounded per-room list),
@@ -121,7 +123,8 @@ io.on("connection", (socket) => {
     socket.disconnect(true);
     return;
   }
-  let current = null;
+  let current = null; // the room this socket joined
+  let playing = null; // the room whose round this socket loaded into
 
   socket.on("joinRoom", (payload, ack) => {
     const reply = typeof ack === "function" ? ack : () => {};
@@ -132,19 +135,52 @@ io.on("connection", (socket) => {
     const room = rooms.get(payload.code);
     if (!room) return reply(fail("ROOM_NOT_FOUND", "no such room"));
     if (!seat(room, nickname)) return reply(fail("ROOM_FULL", "the room is full"));
-    if (current !== null && current !== room.code) socket.leave(current);
+    if (current !== null && current !== room.code) {
+      socket.leave(current);
+      playing = null;
+    }
     socket.join(room.code);
     current = room.code;
     io.to(room.code).emit(`players${room.code}`, room.players);
     reply({ ok: true, room, messages: chats.get(room.code) || [] });
   });
 
+  socket.on("ready", (ack) => {
+    const reply = typeof ack === "function" ? ack : () => {};
+    const room = current === null ? undefined : rooms.get(current);
+    if (!room) return reply(fail("NOT_IN_ROOM", "join a room first"));
+    const me = room.players.find((p) => p.nickname === nickname);
+    me.isReady = !me.isReady;
+    io.to(room.code).emit("readyStatus", { nickname, isReady: me.isReady });
+    reply({ ok: true, isReady: me.isReady });
+  });
+
+  socket.on("startGame", (payload, ack) => {
+    const reply = typeof ack === "function" ? ack : () => {};
+    const room = payload && typeof payload.code === "string" ? rooms.get(payload.code) : undefined;
+    if (!room) return reply(fail("ROOM_NOT_FOUND", "no such room"));
+    if (room.hostName !== nickname) return reply(fail("NOT_HOST", "only the host starts the game"));
+    if (!room.players.every((p) => p.isReady)) return reply(fail("NOT_ALL_READY", "everyone must be ready"));
+    room.gameState = "playing";
+    const game = { code: room.code, players: room.players.map((p) => ({ nickname: p.nickname, score: 0 })), gameState: "playing" };
+    io.to(room.code).emit(`gameStarted${room.code}`, game);
+    reply({ ok: true, game });
+  });
+
+  socket.on("playerLoaded", (payload, ack) => {
+    const reply = typeof ack === "function" ? ack : () => {};
+    if (!payload || payload.nickname !== nickname || payload.code !== current) return reply(fail("NOT_IN_ROOM", "join it first"));
+    if (rooms.get(current).gameState !== "playing") return reply(fail("NOT_PLAYING", "no round is playing"));
+    playing = current;
+    reply({ ok: true });
+  });
+
   socket.on("hit", (payload) => {
-    if (nickname === undefined || current === null || !payload || typeof payload !== "object") return;
+    if (nickname === undefined || playing === null || !payload || typeof payload !== "object") return;
     const { code, currentScore, combo, instrument, motionType } = payload;
-    if (payload.nickname !== nickname || code !== current) return;
+    if (payload.nickname !== nickname || code !== playing) return;
     if (!isInt(currentScore) || !isInt(combo) || !isName(instrument) || !isName(motionType)) return;
-    socket.to(current).emit(`liveScore${nickname}`, currentScore, combo, instrument, motionType);
+    socket.to(playing).emit(`liveScore${nickname}`, currentScore, combo, instrument, motionType);
   });
 
   socket.on("sendMessage", (text, ack) => {

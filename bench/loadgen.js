@@ -1,0 +1,290 @@
+// Load generator for `make bench`, on Node's socket.io-client.
+//
+// It reads one JSON command per line on stdin and answers one JSON line on
+// stdout, so bench/run.py can keep the same clients connected across the
+// steps of a ramp and run two generator processes side by side. Commands:
+//
+//   {"cmd": "setup", "url", "rooms", "prefix", "instrument", "motionType"}
+//       signs in rooms*4 guests over REST, makes the rooms (host creates, three
+//       join), connects each over WebSocket with auth {token}, sends joinRoom,
+//       ready (all but the host), startGame (the host) and playerLoaded.
+//   {"cmd": "relay", "rate", "seconds", "drain"}
+//       every client sends `hit` `rate` times a second for `seconds`; each is
+//       relayed by the server to the 3 others as liveScore<nickname>. Answers
+//       sent, expected (sent*3), received, a latency histogram and own CPU.
+//   {"cmd": "chat", "clients", "seconds"}
+//       `clients` clients each send sendMessage, wait for the ack, send the next.
+//   {"cmd": "idle", "url", "count"}  opens `count` more anonymous idle sockets.
+//   {"cmd": "close_idle"}, {"cmd": "close"}, {"cmd": "quit"}
+//
+// One-way latency is measured inside this process: the sender's clock is
+// kept per (sender, sequence number), and the sequence number travels as
+// currentScore. Every wait is bounded in time.
+"use strict";
+
+const readline = require("node:readline");
+const { performance } = require("node:perf_hooks");
+const { io } = require("socket.io-client");
+
+const BIN_MS = 0.05; // latency histogram resolution
+const BINS = 200000; // 0.05 ms .. 10 s
+const RING = 1 << 16; // send times kept per client
+const TICK_MS = 2;
+const CONNECT_TIMEOUT_MS = 20000;
+const CONCURRENCY = 50;
+
+const clients = []; // {nickname, code, socket, seq, sentAt: Float64Array}
+let idleSockets = [];
+let step = 0;
+let measuring = null; // the current relay step's counters
+const hitFields = { instrument: "drum", motionType: "hit" };
+
+function reply(message) {
+  process.stdout.write(JSON.stringify(message) + "\n");
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function rest(url, method, path, body, token) {
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await withTimeout(
+    fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+    CONNECT_TIMEOUT_MS,
+    `${method} ${path}`,
+  );
+  const answer = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+function connect(url, auth) {
+  const socket = io(url, { transports: ["websocket"], auth, reconnection: false, forceNew: true, timeout: CONNECT_TIMEOUT_MS });
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      socket.once("connect", () => resolve(socket));
+      socket.once("connect_error", (error) => reject(error));
+    }),
+    CONNECT_TIMEOUT_MS,
+    "connect",
+  ).catch((error) => {
+    socket.close();
+    throw error;
+  });
+}
+
+async function inBatches(items, size, work) {
+  const results = [];
+  for (let start = 0; start < items.length; start += size) {
+    results.push(...(await Promise.all(items.slice(start, start + size).map(work))));
+  }
+  return results;
+}
+
+async function call(socket, event, ...args) {
+  const ack = await withTimeout(socket.emitWithAck(event, ...args), CONNECT_TIMEOUT_MS, event);
+  if (!ack || ack.ok !== true) throw new Error(`${event}: ${JSON.stringify(ack)}`);
+  return ack;
+}
+
+async function makeRoom(command, index) {
+  const nicknames = [0, 1, 2, 3].map((seat) => `${command.prefix}r${index}s${seat}`);
+  const tokens = [];
+  for (const nickname of nicknames) {
+    tokens.push((await rest(command.url, "POST", "/api/users/guest", { nickname })).jwtoken);
+  }
+  const { code } = await rest(command.url, "POST", "/api/rooms/create", { type: "codeGame" }, tokens[0]);
+  for (let seat = 1; seat < 4; seat++) await rest(command.url, "PATCH", `/api/rooms/join/${code}`, undefined, tokens[seat]);
+  const room = [];
+  for (let seat = 0; seat < 4; seat++) {
+    const socket = await connect(command.url, { token: tokens[seat] });
+    room.push({ nickname: nicknames[seat], code, socket, seq: 0, sentAt: new Float64Array(RING) });
+    await call(socket, "joinRoom", { nickname: nicknames[seat], code });
+    if (seat > 0) await call(socket, "ready");
+  }
+  // A round: the host starts it, every player says it has loaded; from then on `hit` is relayed.
+  await call(room[0].socket, "startGame", { code });
+  for (const player of room) await call(player.socket, "playerLoaded", { nickname: player.nickname, code });
+  for (const receiver of room) {
+    for (const sender of room) {
+      if (sender !== receiver) receiver.socket.on(`liveScore${sender.nickname}`, (score, combo) => received(sender, score, combo));
+    }
+  }
+  return room;
+}
+
+function received(sender, score, combo) {
+  const m = measuring;
+  if (m === null || combo !== m.step) {
+    if (m !== null) m.stray++;
+    return;
+  }
+  const ms = performance.now() - sender.sentAt[score & (RING - 1)];
+  m.hist[Math.min(BINS - 1, Math.floor(ms / BIN_MS))]++;
+  m.received++;
+  m.lastReceive = performance.now();
+}
+
+async function setup(command) {
+  const started = performance.now();
+  const rooms = await inBatches([...Array(command.rooms).keys()], 10, (index) => makeRoom(command, index));
+  for (const room of rooms) clients.push(...room);
+  hitFields.instrument = command.instrument || hitFields.instrument;
+  hitFields.motionType = command.motionType || hitFields.motionType;
+  return { clients: clients.length, ms: Math.round(performance.now() - started) };
+}
+
+function sendHit(client) {
+  const seq = client.seq++;
+  client.sentAt[seq & (RING - 1)] = performance.now();
+  client.socket.emit("hit", {
+    code: client.code,
+    nickname: client.nickname,
+    currentScore: seq,
+    combo: step,
+    instrument: hitFields.instrument,
+    motionType: hitFields.motionType,
+  });
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function relay(command) {
+  step = (step % 1000) + 1;
+  const m = { step, hist: new Int32Array(BINS), received: 0, stray: 0, lastReceive: performance.now() };
+  measuring = m;
+  const rate = command.rate;
+  const count = clients.length;
+  const sent = new Array(count).fill(0);
+  let total = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + command.seconds * 1000;
+  let lagMax = 0;
+  let expectedTick = t0;
+  for (;;) {
+    const now = performance.now();
+    lagMax = Math.max(lagMax, now - expectedTick);
+    if (now >= end) break;
+    const elapsed = (now - t0) / 1000;
+    for (let i = 0; i < count; i++) {
+      const due = Math.floor(elapsed * rate + i / count) - sent[i];
+      for (let k = 0; k < due; k++) sendHit(clients[i]);
+      if (due > 0) {
+        sent[i] += due;
+        total += due;
+      }
+    }
+    expectedTick = performance.now() + TICK_MS;
+    await sleep(TICK_MS);
+  }
+  const sendWall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const expected = total * 3;
+  const drainEnd = performance.now() + (command.drain || 2) * 1000;
+  while (m.received < expected && performance.now() < drainEnd && performance.now() - m.lastReceive < 500) await sleep(20);
+  measuring = null;
+  const hist = [];
+  for (let bin = 0; bin < BINS; bin++) if (m.hist[bin] > 0) hist.push([bin, m.hist[bin]]);
+  return {
+    sent: total,
+    expected,
+    received: m.received,
+    stray: m.stray,
+    seconds: sendWall,
+    binMs: BIN_MS,
+    hist,
+    cpu: (cpu.user + cpu.system) / 1e6 / sendWall,
+    lagMaxMs: lagMax,
+  };
+}
+
+async function chat(command) {
+  const chosen = clients.slice(0, Math.min(command.clients, clients.length));
+  const latencies = [];
+  const failures = {};
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + command.seconds * 1000;
+  let n = 0;
+  await Promise.all(
+    chosen.map(async (client) => {
+      while (performance.now() < end) {
+        const sentAt = performance.now();
+        let ack;
+        try {
+          ack = await client.socket.timeout(5000).emitWithAck("sendMessage", `bench message ${n++}`);
+        } catch {
+          ack = { ok: false, code: "TIMEOUT" };
+        }
+        if (ack && ack.ok === true) latencies.push(performance.now() - sentAt);
+        else failures[(ack && ack.code) || "UNKNOWN"] = (failures[(ack && ack.code) || "UNKNOWN"] || 0) + 1;
+      }
+    }),
+  );
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { acked: latencies.length, failures, seconds: wall, latencies, cpu: (cpu.user + cpu.system) / 1e6 / wall };
+}
+
+async function idle(command) {
+  const started = performance.now();
+  let failed = 0;
+  let firstError = null;
+  await inBatches([...Array(command.count).keys()], CONCURRENCY, async () => {
+    try {
+      idleSockets.push(await connect(command.url, {}));
+    } catch (error) {
+      failed++;
+      firstError = firstError || String(error && error.message);
+    }
+  });
+  return { open: idleSockets.length, failed, firstError, ms: Math.round(performance.now() - started) };
+}
+
+function closeAll(sockets) {
+  for (const socket of sockets) socket.close();
+  return { closed: sockets.length };
+}
+
+const commands = {
+  setup,
+  relay,
+  chat,
+  idle,
+  close_idle: async () => {
+    const answer = closeAll(idleSockets);
+    idleSockets = [];
+    return answer;
+  },
+  close: async () => closeAll(clients.splice(0).map((client) => client.socket)),
+};
+
+const lines = readline.createInterface({ input: process.stdin });
+let queue = Promise.resolve();
+lines.on("line", (line) => {
+  queue = queue.then(async () => {
+    const command = JSON.parse(line);
+    if (command.cmd === "quit") {
+      closeAll(idleSockets);
+      closeAll(clients.map((client) => client.socket));
+      reply({ ok: true });
+      setTimeout(() => process.exit(0), 100);
+      return;
+    }
+    try {
+      reply({ ok: true, ...(await commands[command.cmd](command)) });
+    } catch (error) {
+      reply({ ok: false, error: String((error && error.stack) || error) });
+    }
+  });
+});
+lines.on("close", () => process.exit(0));

@@ -1,0 +1,104 @@
+"""`make bench`: game_backend against the Node socket.io peer, on this machine, over loopback.
+
+    python bench/run.py            # the short run, under two minutes
+    python bench/run.py --full     # longer steps, finer ramp, two rounds each (BENCH=full make bench)
+
+Both servers run alternately at the same settings, with the same Node load
+generators (bench/loadgen.js). The table goes to stdout; everything measured,
+step by step, goes to bench/results/<time>-<plan>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generators import Generators  # noqa: E402
+from report import machine, markdown, rows, say  # noqa: E402
+from servers import BENCH, Server, game_backend, node_peer  # noqa: E402
+from workloads import Plan, chat, idle_memory, ramp, relay_step, setup_rooms  # noqa: E402
+
+PLANS = {
+    "short": Plan(name="short", rooms=50, step_seconds=2.0, ramp_start=6000, ramp_factor=1.6, bisections=1,
+                  moderate=6000, chat_clients=64, chat_seconds=2.0, idle_counts=(1000, 3000), rounds=1),
+    "full": Plan(name="full", rooms=100, step_seconds=5.0, ramp_start=6000, ramp_factor=1.4, bisections=3,
+                 moderate=6000, chat_clients=64, chat_seconds=5.0, idle_counts=(1000, 3000), rounds=2),
+}
+# The `hit` fields the load sends besides code, nickname, currentScore (a sequence number) and combo (the step).
+HIT = {"instrument": "drum", "motionType": "hit"}
+
+
+def measure(server: Server, plan: Plan, generator_count: int) -> dict[str, Any]:
+    """Every workload against one freshly started server."""
+    say(f"{server.name}: starting")
+    server.start()
+    try:
+        with Generators(generator_count) as generators:
+            memory = idle_memory(server, generators, plan.idle_counts)
+            say("  idle memory: " + ", ".join(f"{p['sockets']} sockets {p['kb_per_socket']:.1f} KB each"
+                                              + (f" ({p['failed']} failed: {p['first_error']})" if p["failed"] else "")
+                                              for p in memory["points"]))
+            setup = setup_rooms(server, generators, plan.rooms, HIT)
+            say(f"  {setup['clients']} players in {plan.rooms} rooms ready in {setup['ms']} ms")
+            relay = ramp(server, generators, plan, say)
+            moderate = relay_step(server, generators, plan, plan.moderate)
+            say(f"  at {plan.moderate}/s: latency {moderate['latency_ms']}, server {100 * moderate['server_cpu_core']:.0f}%")
+            half = None
+            if relay["best"]:
+                half = relay_step(server, generators, plan, relay["best"]["delivered_per_s"] / 2)
+                say(f"  at half of highest ({half['target_per_s']}/s): latency {half['latency_ms']}")
+            chatting = chat(server, generators, plan)
+            say(f"  chat: {chatting['per_s']:.0f} msg/s, ack latency {chatting['ack_latency_ms']}, "
+                f"failures {chatting['failures'] or 'none'}")
+    finally:
+        server.stop()
+    return {"server": server.name, "memory": memory, "setup": setup, "relay": relay, "moderate": moderate,
+            "half": half, "chat": chatting}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--full", action="store_true", help="the full run: longer steps, finer ramp, two rounds")
+    parser.add_argument("--generators", type=int, default=2, help="load generator processes (default 2)")
+    parser.add_argument("--only", choices=["game_backend", "node"], help="measure one server only")
+    parser.add_argument("--mongodb-uri", help="a running MongoDB/SecantusDB for game_backend instead of its embedded one")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="an extra game_backend setting, e.g. --set WS_COMPRESSION=1 (repeatable)")
+    parser.add_argument("--label", default="", help="a word for the results file name")
+    args = parser.parse_args(argv)
+    plan = PLANS["full" if args.full else "short"]
+    results = BENCH / "results"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    settings = dict(item.split("=", 1) for item in args.set)
+    started = time.monotonic()
+    host = machine()
+    say(f"bench ({plan.name}) on {host['cpu']}, {host['cores']} cores, load average {host['load_average_at_start'][0]:.2f}")
+
+    runs: dict[str, list[dict[str, Any]]] = {"game_backend": [], "node": []}
+    for _ in range(plan.rounds):
+        for name in ("game_backend", "node"):
+            if args.only and args.only != name:
+                continue
+            server = game_backend(results, args.mongodb_uri, **settings) if name == "game_backend" else node_peer(results)
+            runs[name].append(measure(server, plan, args.generators))
+
+    table = rows(runs["game_backend"], runs["node"], plan) if runs["game_backend"] and runs["node"] else []
+    record = {"plan": plan.__dict__, "machine": host, "settings": settings, "generators": args.generators,
+              "seconds": round(time.monotonic() - started, 1), "table": table, "runs": runs}
+    results.mkdir(exist_ok=True)
+    path = results / f"{stamp}-{plan.name}{'-' + args.label if args.label else ''}.json"
+    path.write_text(json.dumps(record, indent=1))
+    if table:
+        print(markdown(table))
+    print(f"\n{plan.name} run, {record['seconds']:.0f} s; ratio = game_backend / Node. Details: {path.relative_to(BENCH.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
