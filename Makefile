@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 # Each stamp lives inside the node_modules that `npm ci` recreates, so npm runs again only when its lockfile changes.
 CLIENT_STAMP := node_modules/.installed
 JS_STAMP := tests/js/node_modules/.installed
+BENCH_STAMP := bench/node_modules/.installed
 NEED_NPM = command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	echo "==> installing Node.js and npm (apt-get)" && apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; } || \
 	{ echo "error: Node.js 18+ with npm is needed (apt-get install nodejs npm)"; exit 1; }
 
-.PHONY: run test clean chromium
+.PHONY: run test clean chromium bench bench-full
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,6 +35,12 @@ $(JS_STAMP): tests/js/package-lock.json
 	@cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+$(BENCH_STAMP): bench/package-lock.json
+	@$(NEED_NPM)
+	@echo "==> installing the benchmark's socket.io server and client in bench (npm ci)"
+	@cd bench && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # The browser tests drive Debian's Chromium (never `playwright install`, which downloads its own browser).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { echo "==> installing Chromium for the browser tests (apt-get)" && \
@@ -44,6 +51,13 @@ run: $(STAMP) $(CLIENT_STAMP)
 
 test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP) chromium
 	$(PY) -m pytest
+
+# Benchmarks against the Node socket.io peer (see the README's Benchmarks section). BENCH=full for the long run.
+bench: $(STAMP) $(BENCH_STAMP)
+	$(PY) bench/run.py $(if $(filter full,$(BENCH)),--full)
+
+bench-full: $(STAMP) $(BENCH_STAMP)
+	$(PY) bench/run.py --full
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache tests/artifacts

@@ -25,7 +25,7 @@ from servers import BENCH, game_backend  # noqa: E402
 from workloads import Plan, relay_step, setup_rooms  # noqa: E402
 
 HIT = {"instrument": "drum", "motionType": "hit"}
-IDLE = ("Selector.select", "run_forever", "UVProcess")
+IDLE = ("Selector.select", "run_forever", "run_app (")
 
 
 def summarize(collapsed: Path, top: int) -> str:
