@@ -18,6 +18,7 @@ from .db import Database, connect
 from .embedded import EmbeddedDatabase
 from .keys import DB, SETTINGS, SIO
 from .realtime.compression import websocket_compression
+from .realtime.packets import strict_packets
 from .realtime.transport import adapt_engineio
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
         max_http_buffer_size=settings.max_payload_bytes,
     )
     adapt_engineio(sio)
+    strict_packets(sio)
     return sio
 
 

@@ -63,6 +63,8 @@ async def read_body(request: web.Request, schema: type[T]) -> T:
         data: Any = json.loads(raw) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError):
         raise GameError("INVALID_PAYLOAD", "the body is not valid JSON") from None
+    except RecursionError:
+        raise GameError("INVALID_PAYLOAD", "the body is nested too deeply") from None
     return parse(schema, data, "body")
 
 
