@@ -20,6 +20,7 @@ from .keys import DB, SETTINGS, SIO
 from .realtime.compression import websocket_compression
 from .realtime.packets import strict_packets
 from .realtime.transport import adapt_engineio
+from .realtime.payload_limit import polling_payload_limit
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,10 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
 
 
 def create_app(settings: Settings) -> web.Application:
-    middlewares = [cors_middleware(settings), api.json_errors, api.identify, websocket_compression(settings.ws_compression)]
+    middlewares = [
+        cors_middleware(settings), polling_payload_limit(), api.json_errors, api.identify,
+        websocket_compression(settings.ws_compression),
+    ]
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_payload_bytes)
     sio = create_socketio_server(settings)
     sio.attach(app)
