@@ -181,3 +181,26 @@ async def test_a_bad_token_is_refused_with_a_reason(js: JsPlayers) -> None:
     player = await js.start("mallory", token="not-a-token")
     refused = await player.record(lambda r: r["type"] in ("connect", "connect_error"))
     assert refused["type"] == "connect_error" and refused["message"]
+
+
+async def test_live_scores_arrive_as_four_separate_arguments(js: JsPlayers, mode: dict[str, Any]) -> None:
+    host = await js.join("host", **mode)
+    drummer = await js.join("드러머", transports=["websocket"])
+    code = await create_room(js, host)
+    for player in (host, drummer):
+        assert (await player.call("joinRoom", {"nickname": player.nickname, "code": code}))["ok"] is True
+    assert (await drummer.call("ready"))["allReady"] is True
+    assert (await host.call("startGame", {"code": code}))["ok"] is True
+    for player in (host, drummer):
+        await player.wait_for(f"gameStarted{code}")
+        assert await player.call("playerLoaded", {"nickname": player.nickname, "code": code}) == {"ok": True}
+    [start_time] = await host.wait_for(f"allPlayersLoaded{code}")
+    assert isinstance(start_time, int)
+
+    hit = {"code": code, "nickname": "드러머", "currentScore": 1200, "combo": 7, "instrument": "drum",
+           "motionType": "shake"}
+    await drummer.emit("hit", hit)  # as Motion Beat's client sends it: no callback
+    assert await host.wait_for("liveScore드러머") == [1200, 7, "drum", "shake"]
+    assert await drummer.call("hit", {**hit, "currentScore": 1500, "combo": 8}) == {"ok": True}
+    assert await host.wait_for("liveScore드러머", lambda a: a[0] == 1500) == [1500, 8, "drum", "shake"]
+    assert drummer.events("liveScore드러머") == []  # to the room except the sender
