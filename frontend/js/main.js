@@ -61,7 +61,7 @@ const app = {
       app.fail(failure);
     }
     const code = loadRoomCode();
-    if (code) await app.enterRoom(code);
+    if (code) await app.enterRoom(code, { returning: true });
     else app.go("lobby");
   },
 
@@ -79,14 +79,18 @@ const app = {
     if (session) await request("PATCH", "/api/users/logout", { token: session.token }).catch(() => null);
   },
 
-  /** Take a seat in room `code` (or follow it again after a reconnect) and show it. */
-  async enterRoom(code) {
+  /**
+   * Take a seat in room `code` and show it. `returning` is for coming back to the room after a
+   * reload or a lost connection, when the room may have closed meanwhile.
+   */
+  async enterRoom(code, { returning = false } = {}) {
     try {
       const joined = await app.connection.call("joinRoom", { nickname: app.session.nickname, code });
       saveRoomCode(joined.room.code);
       app.go("room", { joined });
     } catch (failure) {
-      app.fail(failure);
+      if (returning && failure.code === "ROOM_NOT_FOUND") app.notify(`Room ${code} closed while you were away.`);
+      else app.fail(failure);
       if (app.screen !== "lobby") app.go("lobby");
     }
   },

@@ -1,9 +1,9 @@
 // The room: four seats, instrument and ready, the host's song and start, chat, leave.
 
 import { $, busy, el, fill } from "./dom.js";
+import { INSTRUMENTS, NO_INSTRUMENT, instrumentName } from "./instruments.js";
 
 const SEATS = 4;
-const INSTRUMENTS = { select: "No instrument yet", drum: "Drum", guitar: "Guitar", piano: "Piano", violin: "Violin" };
 const SCROLL_SLACK_PX = 48;
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -17,6 +17,11 @@ export function createRoomScreen(app) {
   let room = null; // {code, hostName, players, song}
   let shownMessages = new Set();
   let stopListening = null;
+
+  fill(instrumentSelect, [
+    el("option", { value: NO_INSTRUMENT, disabled: true }, "Choose…"),
+    ...Object.entries(INSTRUMENTS).map(([value, name]) => el("option", { value }, name)),
+  ]);
 
   const me = () => room?.players.find((player) => player.nickname === app.session.nickname);
   const isHost = () => room?.hostName === app.session.nickname;
@@ -136,7 +141,7 @@ export function createRoomScreen(app) {
     $("#room-code").textContent = room.code;
     fill(seats, Array.from({ length: SEATS }, (_, index) => seat(room.players[index])));
 
-    instrumentSelect.value = mine?.instrument in INSTRUMENTS ? mine.instrument : "select";
+    instrumentSelect.value = mine?.instrument in INSTRUMENTS ? mine.instrument : NO_INSTRUMENT;
     readyButton.setAttribute("aria-pressed", String(Boolean(mine?.isReady)));
     readyButton.textContent = mine?.isReady ? "Ready ✓" : "I'm ready";
 
@@ -160,7 +165,7 @@ export function createRoomScreen(app) {
       "li",
       { class: `seat${player.nickname === app.session.nickname ? " me" : ""}`, dataset: { nickname: player.nickname } },
       el("span", { class: "name" }, host ? crown() : null, player.nickname),
-      el("span", { class: "instrument" }, INSTRUMENTS[player.instrument] ?? player.instrument),
+      el("span", { class: "instrument" }, instrumentName(player.instrument)),
       el("span", { class: `state${player.isReady ? " ready" : ""}` }, player.isReady ? "Ready" : "Not ready"),
     );
   }
@@ -224,7 +229,7 @@ export function createRoomScreen(app) {
       stopListening = null;
     },
     resume() {
-      app.enterRoom(room.code);
+      app.enterRoom(room.code, { returning: true });
     },
   };
 }

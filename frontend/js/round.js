@@ -2,6 +2,7 @@
 
 import { request } from "./api.js";
 import { $, el, fill } from "./dom.js";
+import { instrumentName } from "./instruments.js";
 import { Chart, LaneView } from "./lane.js";
 
 const DEFAULT_BEATS = 32;
@@ -99,6 +100,7 @@ export function createRoundScreen(app) {
   async function finish() {
     round.finished = true;
     results.hidden = false;
+    results.scrollIntoView({ block: "nearest", behavior: "smooth" });
     const failure = await app.connection.tell("gameEnded", {
       code: round.code,
       nickname: app.session.nickname,
@@ -131,12 +133,13 @@ export function createRoundScreen(app) {
           { class: row.nickname === app.session.nickname ? "me" : null, dataset: { nickname: row.nickname } },
           el("td", {}, String(index + 1)),
           el("td", {}, row.nickname),
-          el("td", {}, row.instrument),
+          el("td", {}, instrumentName(row.instrument)),
           el("td", { class: "score" }, String(row.score)),
         ),
       ),
     );
     results.hidden = false;
+    $("#round-body").hidden = true;
     $("#results-wait").hidden = true;
     $("#results-table").hidden = false;
     backButton.hidden = false;
@@ -197,6 +200,7 @@ export function createRoundScreen(app) {
       judgement.textContent = "";
       lane.dataset.nextNote = "";
       results.hidden = true;
+      $("#round-body").hidden = false;
       $("#results-wait").hidden = false;
       $("#results-wait").textContent = "Waiting for the other players to finish…";
       $("#results-table").hidden = true;

@@ -36,6 +36,7 @@ async def test_two_players_meet_chat_and_play_a_round(server: str, open_page) ->
     await expect(listed).to_contain_text("1/4")
     await bob.shot("2-lobby")
 
+    await alice.say("anyone there?")  # before bob comes in: he gets it as history
     await bob.join_by_code(code)
     await bob.on_screen("room")
     await expect(bob.locator("#room-code")).to_have_text(code)
@@ -45,14 +46,18 @@ async def test_two_players_meet_chat_and_play_a_round(server: str, open_page) ->
     await expect(bob.seat("alice").locator(".crown")).to_be_visible()
     await expect(bob.seat("bob").locator(".crown")).to_have_count(0)
 
-    # Chat both ways, with history order and Korean and emoji intact.
+    # Chat both ways after the history, in order, with Korean and emoji intact.
+    await expect(bob.locator("#chat-log li")).to_have_count(1)
     await alice.say("hello bob")
     await bob.say("hi alice, 안녕 🎵")
     for player in (alice, bob):
-        await expect(player.locator("#chat-log li")).to_have_count(2)
-        await expect(player.locator("#chat-log li").nth(0)).to_contain_text("alice")
-        await expect(player.locator("#chat-log li").nth(0)).to_contain_text("hello bob")
-        await expect(player.locator("#chat-log li").nth(1)).to_contain_text("hi alice, 안녕 🎵")
+        lines = player.locator("#chat-log li")
+        await expect(lines).to_have_count(3)
+        await expect(lines.nth(0)).to_contain_text("alice")
+        await expect(lines.nth(0)).to_contain_text("anyone there?")
+        await expect(lines.nth(1)).to_contain_text("hello bob")
+        await expect(lines.nth(2)).to_contain_text("bob")
+        await expect(lines.nth(2)).to_contain_text("hi alice, 안녕 🎵")
 
     # Instruments and the host's song; bob cannot pick the song.
     await alice.locator("#instrument").select_option("drum")
@@ -80,8 +85,15 @@ async def test_two_players_meet_chat_and_play_a_round(server: str, open_page) ->
         await expect(player.locator("#countdown")).to_have_text(re.compile(r"^[1-9]$"))
         await player.shot("4-countdown")
 
-    alice_presses, bob_presses = await asyncio.gather(
-        alice.play(" ", max_presses=BEATS * 2), bob.play("j", max_presses=BEATS * 2)
+    async def screenshot_mid_round(player: PagePlayer) -> None:
+        await expect(player.locator("#my-score")).not_to_have_text("0")
+        await player.shot("4-play")
+
+    alice_presses, bob_presses, *_ = await asyncio.gather(
+        alice.play(" ", max_presses=BEATS * 2),
+        bob.play("j", max_presses=BEATS * 2),
+        screenshot_mid_round(alice),
+        screenshot_mid_round(bob),
     )
     assert alice_presses > 0 and bob_presses > 0
 
@@ -104,7 +116,7 @@ async def test_two_players_meet_chat_and_play_a_round(server: str, open_page) ->
         await player.locator("#back-to-room").click()
         await player.on_screen("room")
         await expect(player.seat("bob")).to_contain_text("Not ready")
-        await expect(player.locator("#chat-log li")).to_have_count(2)
+        await expect(player.locator("#chat-log li")).to_have_count(3)
     await expect(alice.locator("#start")).to_be_disabled()
 
     # The song's rankings list the round just played.
