@@ -4,6 +4,10 @@ python-engineio reads a long-polling POST body with `request.content.read(length
 which returns as soon as *some* bytes have arrived: a packet larger than one
 network read (tens of KB) is cut short, fails to decode, and is lost without an
 answer. Here the request stream is wrapped so that `read(n)` waits for all n bytes.
+
+It also refuses a polling POST that carries more than 16 packets, and a client
+sending `hit` 60 times a second queues more than that while a POST is in
+flight; the limit is raised to what the rate limits let through anyway.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from typing import Any
 
 import socketio
 from aiohttp import web
+from engineio.payload import Payload
+
+MAX_PACKETS_PER_POLL = 256
 
 
 class _WholeBodyReader:
@@ -42,3 +49,4 @@ def adapt_engineio(sio: socketio.AsyncServer) -> None:
 
     driver["translate_request"] = translate_request
     sio.eio._async = driver
+    Payload.max_decode_packets = max(Payload.max_decode_packets, MAX_PACKETS_PER_POLL)
