@@ -369,3 +369,15 @@ async def test_rankings_are_best_first_with_a_limit(players: Players) -> None:
     ]:
         status, body = await rest(players.base_url, "GET", path)
         assert (status, body["code"]) == expected, path
+
+
+async def test_a_burst_of_hits_sent_at_once_is_relayed_whole(players: Players) -> None:
+    """Over long-polling the burst travels in one POST of 40 packets (python-engineio alone took 16)."""
+    (host, bob), code = await ready_room(players, 2)
+    await start([host, bob], code)
+    for player in (host, bob):
+        assert (await load(player, code))["ok"]
+    await asyncio.gather(*(host.emit("hit", hit(host, code, i)) for i in range(40)))
+    await bob.wait_for(f"liveScore{host.nickname}", lambda _: received(bob, f"liveScore{host.nickname}") == 40)
+    assert sorted(args[0] for args in bob.events[f"liveScore{host.nickname}"]) == list(range(40))
+    assert host.client.connected
