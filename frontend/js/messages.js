@@ -29,7 +29,10 @@ export class Failure extends Error {
 export function readable(failure, ownWords = []) {
   const code = failure?.code;
   if (code && FOR_PEOPLE[code] && !ownWords.includes(code)) return FOR_PEOPLE[code];
-  return sentence(failure?.message || "Something went wrong. Try again.");
+  let text = failure?.message || "Something went wrong. Try again.";
+  // "invalid body: pw: a password is at least 8 characters" -> "A password is at least 8 characters."
+  if (code === "INVALID_PAYLOAD") text = text.replace(/^invalid [^:]*: ([\w.]+: )?/i, "");
+  return sentence(text);
 }
 
 function sentence(text) {

@@ -54,7 +54,8 @@ async def test_every_error_code_reads_as_a_sentence(server: str, open_page) -> N
                 notHost: readable({ code: "NOT_HOST", message: "only the host changes the song" }),
                 notAllReady: readable({ code: "NOT_ALL_READY", message: "x" }),
                 playing: readable({ code: "GAME_IN_PROGRESS", message: "x" }),
-                serverWords: readable({ code: "INVALID_PAYLOAD", message: "invalid body: email: not an email" }),
+                serverWords: readable({ code: "INVALID_PAYLOAD", message: "invalid body: pw: a password is at least 8 characters" }),
+                noField: readable({ code: "INVALID_PAYLOAD", message: "invalid sendMessage payload: a message cannot be empty" }),
                 unknown: readable({ code: "SOMETHING_NEW", message: "the moon is down" }),
                 ownWords: readable({ code: "NOT_AUTHENTICATED", message: "wrong email or password" }, ["NOT_AUTHENTICATED"]),
             };
@@ -64,7 +65,8 @@ async def test_every_error_code_reads_as_a_sentence(server: str, open_page) -> N
         "notHost": "Only the host can do that.",
         "notAllReady": "Everyone must be ready before the game can start.",
         "playing": "That room is playing a round right now. Try again when it is over.",
-        "serverWords": "Invalid body: email: not an email.",
+        "serverWords": "A password is at least 8 characters.",
+        "noField": "A message cannot be empty.",
         "unknown": "The moon is down.",
         "ownWords": "Wrong email or password.",
     }
@@ -86,8 +88,11 @@ async def test_sign_up_sign_out_and_sign_in_with_a_password(server: str, open_pa
     await page.locator("#account-switch").click()
     await expect(page.locator("#account-title")).to_have_text("Create an account")
     await page.locator("#account-email").fill("erin@example.com")
-    await page.locator("#account-password").fill("correct horse battery")
+    await page.locator("#account-password").fill("short")
     await page.locator("#account-nickname").fill("erin")
+    await page.locator("#account-submit").click()
+    await page.sees_notice("A password is at least 8 characters.")
+    await page.locator("#account-password").fill("correct horse battery")
     await page.shot("1-signup")
     await page.locator("#account-submit").click()
     await page.on_screen("lobby")
@@ -102,14 +107,14 @@ async def test_sign_up_sign_out_and_sign_in_with_a_password(server: str, open_pa
     await page.locator("#account-email").fill("erin@example.com")
     await page.locator("#account-password").fill("not the password")
     await page.locator("#account-submit").click()
-    await expect(page.locator("#notice")).to_be_visible()
+    await page.sees_notice("Wrong email or password.")
     await page.on_screen("signin")
 
     await page.locator("#account-password").fill("correct horse battery")
     await page.locator("#account-submit").click()
     await page.on_screen("lobby")
     await expect(page.locator("#me-name")).to_have_text("erin")
-    page.assert_no_console_errors(FAILED_RESOURCE.format(status=401))
+    page.assert_no_console_errors(FAILED_RESOURCE.format(status=400), FAILED_RESOURCE.format(status=401))
 
 
 async def test_quick_match_seats_two_players_together(server: str, open_page) -> None:
