@@ -27,6 +27,7 @@ Ack = dict[str, Any]
 Handler = Callable[["EventContext", Any], Awaitable[Ack | None]]
 
 RATE_LIMITED = GameError("RATE_LIMITED", "too many events: slow down")
+ANONYMOUS = GameError("NOT_AUTHENTICATED", "sign in first: connect with auth {token}")
 UNAVAILABLE = GameError("UNAVAILABLE", "the database is unavailable; try again shortly")
 INTERNAL = GameError("INTERNAL", "something went wrong on the server")
 
@@ -125,6 +126,8 @@ class Dispatcher:
             try:
                 if not _within_limits(connection, route):
                     raise RATE_LIMITED
+                if connection.identity is None:
+                    raise ANONYMOUS  # an anonymous connection only watches: no event of any kind
                 payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
                 ctx = EventContext(self.sio, self.database(), self.settings, self.connections, sid, connection)
                 return await route.handler(ctx, payload)
