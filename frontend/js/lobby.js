@@ -10,6 +10,7 @@ export function createLobbyScreen(app) {
   const empty = $("#room-list-empty");
   let timer = null;
   let active = false;
+  let lastShown = null;
 
   $("#create-room").addEventListener("click", (event) =>
     busy(event.currentTarget, async () => {
@@ -41,6 +42,9 @@ export function createLobbyScreen(app) {
   });
 
   $("#open-rankings").addEventListener("click", () => app.go("rankings"));
+  document.addEventListener("visibilitychange", () => {
+    if (active && !document.hidden) refresh();
+  });
 
   async function refresh() {
     let rooms;
@@ -49,6 +53,10 @@ export function createLobbyScreen(app) {
     } catch {
       return; // the connection banner tells the person; the next refresh tries again
     }
+    // Redraw only on a change, so a Join button does not lose the keyboard focus every few seconds.
+    const shown = JSON.stringify(rooms.map((room) => [room.code, room.hostName, room.song, room.playerCount]));
+    if (shown === lastShown) return;
+    lastShown = shown;
     empty.hidden = rooms.length > 0;
     fill(list, rooms.map(roomItem));
   }
@@ -77,6 +85,7 @@ export function createLobbyScreen(app) {
   return {
     enter() {
       active = true;
+      lastShown = null;
       $("#join-code").value = "";
       refresh();
       schedule();
