@@ -14,6 +14,7 @@ from .app import DatabaseUnavailable, create_app
 from .config import ENV_VARS, Settings, production_problems
 from .db import DRIVERS
 from .embedded import EmbeddedDatabaseError
+from .speed import new_event_loop
 
 
 def parse_args(argv: list[str] | None, defaults: Settings) -> Settings:
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             create_app(settings),
             host=settings.host,
             port=settings.port,
+            loop=new_event_loop(settings),
             print=lambda _: print(f"game-backend serving on http://{settings.host}:{settings.port} (Ctrl+C to stop)", flush=True),
         )
     except (DatabaseUnavailable, EmbeddedDatabaseError) as error:

@@ -18,9 +18,11 @@ from .db import Database, connect
 from .embedded import EmbeddedDatabase
 from .keys import DB, SETTINGS, SIO
 from .realtime.compression import websocket_compression
+from .realtime.fanout import FanoutManager
 from .realtime.packets import strict_packets
-from .realtime.transport import adapt_engineio
 from .realtime.payload_limit import polling_payload_limit
+from .realtime.transport import adapt_engineio
+from .speed import packet_json
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,9 @@ class DatabaseUnavailable(RuntimeError):
 
 def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
     manager = (
-        socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel) if settings.redis_url else None
+        socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+        if settings.redis_url
+        else FanoutManager()
     )
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
@@ -40,7 +44,11 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
         max_http_buffer_size=settings.max_payload_bytes,
+        json=packet_json(settings),
     )
+    # Engine.IO hands each message to Socket.IO inline instead of in a task of its own:
+    # Socket.IO already runs every event handler in a task, so one task per message is enough.
+    sio.eio.async_handlers = False
     adapt_engineio(sio)
     strict_packets(sio)
     return sio

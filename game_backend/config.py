@@ -47,6 +47,8 @@ class Settings:
     hit_burst: int = 60
     start_lead_seconds: float = 5.0
     ws_compression: bool = False
+    event_loop: str = "auto"
+    json_library: str = "auto"
     max_room_players: int = field(default=4, init=False)
 
     def replace(self, **changes: Any) -> Settings:
@@ -115,4 +117,6 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "hit_burst": ("HIT_BURST", int),
     "start_lead_seconds": ("START_LEAD_SECONDS", float),
     "ws_compression": ("WS_COMPRESSION", _bool),
+    "event_loop": ("EVENT_LOOP", str.lower),
+    "json_library": ("JSON_LIBRARY", str.lower),
 }

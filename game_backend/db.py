@@ -29,6 +29,8 @@ class Database:
         self.songs = self.db["songs"]
         self.games = self.db["games"]
         self.rankings = self.db["rankings"]
+        # Request batchers (game_backend.batching) of the controllers that group their writes, by name.
+        self.batchers: dict[str, Any] = {}
 
     async def ping(self) -> None:
         await self.client.admin.command("ping")

@@ -1,0 +1,48 @@
+"""The optional speed-ups, chosen by setting: uvloop's event loop and orjson for Socket.IO packets.
+
+Both are declared dependencies (see the README's Benchmarks section for what
+each one measured); "auto" uses each when it imports, so a platform without a
+wheel still runs on the standard library.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from types import ModuleType
+from .config import Settings
+
+CHOICES = ("auto", "asyncio", "uvloop")
+JSON_CHOICES = ("auto", "json", "orjson")
+
+
+def _available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def uses_uvloop(settings: Settings) -> bool:
+    if settings.event_loop not in CHOICES:
+        raise ValueError(f"EVENT_LOOP is {settings.event_loop!r}; choose one of {', '.join(CHOICES)}")
+    if settings.event_loop == "uvloop":
+        return True
+    return settings.event_loop == "auto" and _available("uvloop")
+
+
+def new_event_loop(settings: Settings) -> asyncio.AbstractEventLoop:
+    """The loop the server runs on: uvloop's when chosen (or "auto" and installed), asyncio's otherwise."""
+    if uses_uvloop(settings):
+        import uvloop
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def packet_json(settings: Settings) -> ModuleType | None:
+    """The JSON module python-socketio encodes and decodes packets with; None keeps the standard library's."""
+    if settings.json_library not in JSON_CHOICES:
+        raise ValueError(f"JSON_LIBRARY is {settings.json_library!r}; choose one of {', '.join(JSON_CHOICES)}")
+    if settings.json_library == "orjson" or (settings.json_library == "auto" and _available("orjson")):
+        from . import fastjson
+
+        return fastjson
+    return None
