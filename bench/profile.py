@@ -64,6 +64,7 @@ def main() -> int:
     parser.add_argument("--rooms", type=int, default=50)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--code", type=Path, help="profile game_backend from this checkout")
     args = parser.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     results = BENCH / "results"
@@ -71,7 +72,7 @@ def main() -> int:
     collapsed = results / f"profile-{time.strftime('%Y%m%d-%H%M%S')}.txt"
     plan = Plan(name="profile", rooms=args.rooms, step_seconds=args.seconds, ramp_start=args.rate, ramp_factor=1.0,
                 bisections=0, moderate=args.rate, chat_clients=0, chat_seconds=0, idle_counts=(), rounds=1)
-    server = game_backend(results, **dict(item.split("=", 1) for item in args.set))
+    server = game_backend(results, code=args.code, **dict(item.split("=", 1) for item in args.set))
     server.start()
     try:
         with Generators(2) as generators:
@@ -87,7 +88,8 @@ def main() -> int:
     finally:
         server.stop()
     print(f"at {args.rate}/s: delivered {step['delivered_per_s']:.0f}/s, latency {step['latency_ms']}, "
-          f"server {100 * step['server_cpu_core']:.0f}% of a core, {step['server_cpu_us_per_msg']:.1f} us per message")
+          f"server {100 * step['server_cpu_core']:.0f}% of a core, {step['server_cpu_us_per_msg']:.1f} us per message "
+          f"({100 * step['server_kernel_share']:.0f}% of it in the kernel)")
     print(summarize(collapsed, args.top))
     print(f"\ncollapsed stacks: {collapsed.relative_to(BENCH.parent)}")
     return 0

@@ -34,16 +34,18 @@ PLANS = {
 HIT = {"instrument": "drum", "motionType": "hit"}
 
 
-def measure(server: Server, plan: Plan, generator_count: int) -> dict[str, Any]:
-    """Every workload against one freshly started server."""
+def measure(server: Server, plan: Plan, generator_count: int, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Every workload (less those in `skip`) against one freshly started server."""
     say(f"{server.name}: starting")
     server.start()
+    memory = chatting = None
     try:
         with Generators(generator_count) as generators:
-            memory = idle_memory(server, generators, plan.idle_counts)
-            say("  idle memory: " + ", ".join(f"{p['sockets']} sockets {p['kb_per_socket']:.1f} KB each"
-                                              + (f" ({p['failed']} failed: {p['first_error']})" if p["failed"] else "")
-                                              for p in memory["points"]))
+            if "memory" not in skip:
+                memory = idle_memory(server, generators, plan.idle_counts)
+                say("  idle memory: " + ", ".join(f"{p['sockets']} sockets {p['kb_per_socket']:.1f} KB each"
+                                                  + (f" ({p['failed']} failed: {p['first_error']})" if p["failed"] else "")
+                                                  for p in memory["points"]))
             setup = setup_rooms(server, generators, plan.rooms, HIT)
             say(f"  {setup['clients']} players in {plan.rooms} rooms ready in {setup['ms']} ms")
             relay = ramp(server, generators, plan, say)
@@ -53,9 +55,10 @@ def measure(server: Server, plan: Plan, generator_count: int) -> dict[str, Any]:
             if relay["best"]:
                 half = relay_step(server, generators, plan, relay["best"]["delivered_per_s"] / 2)
                 say(f"  at half of highest ({half['target_per_s']}/s): latency {half['latency_ms']}")
-            chatting = chat(server, generators, plan)
-            say(f"  chat: {chatting['per_s']:.0f} msg/s, ack latency {chatting['ack_latency_ms']}, "
-                f"failures {chatting['failures'] or 'none'}")
+            if "chat" not in skip:
+                chatting = chat(server, generators, plan)
+                say(f"  chat: {chatting['per_s']:.0f} msg/s, ack latency {chatting['ack_latency_ms']}, "
+                    f"failures {chatting['failures'] or 'none'}")
     finally:
         server.stop()
     return {"server": server.name, "memory": memory, "setup": setup, "relay": relay, "moderate": moderate,
@@ -70,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mongodb-uri", help="a running MongoDB/SecantusDB for game_backend instead of its embedded one")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an extra game_backend setting, e.g. --set WS_COMPRESSION=1 (repeatable)")
+    parser.add_argument("--code", type=Path, help="run game_backend from this checkout (e.g. a git worktree of an older commit)")
+    parser.add_argument("--skip", action="append", default=[], choices=["memory", "chat"],
+                        help="leave a workload out (repeatable), for quicker comparisons while developing")
     parser.add_argument("--label", default="", help="a word for the results file name")
     args = parser.parse_args(argv)
     plan = PLANS["full" if args.full else "short"]
@@ -85,11 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("game_backend", "node"):
             if args.only and args.only != name:
                 continue
-            server = game_backend(results, args.mongodb_uri, **settings) if name == "game_backend" else node_peer(results)
-            runs[name].append(measure(server, plan, args.generators))
+            server = (game_backend(results, args.mongodb_uri, args.code, **settings) if name == "game_backend"
+                      else node_peer(results))
+            runs[name].append(measure(server, plan, args.generators, frozenset(args.skip)))
 
-    table = rows(runs["game_backend"], runs["node"], plan) if runs["game_backend"] and runs["node"] else []
+    complete = runs["game_backend"] and runs["node"] and not args.skip
+    table = rows(runs["game_backend"], runs["node"], plan) if complete else []
     record = {"plan": plan.__dict__, "machine": host, "settings": settings, "generators": args.generators,
+              "code": str(args.code) if args.code else "this checkout",
               "seconds": round(time.monotonic() - started, 1), "table": table, "runs": runs}
     results.mkdir(exist_ok=True)
     path = results / f"{stamp}-{plan.name}{'-' + args.label if args.label else ''}.json"

@@ -45,10 +45,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far."""
+def cpu_times(pid: int) -> tuple[float, float]:
+    """User and system (kernel: system calls, the loopback TCP stack) CPU seconds a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
+
+
+def cpu_seconds(pid: int) -> float:
+    return sum(cpu_times(pid))
 
 
 def rss_kb(pid: int) -> int:
@@ -110,6 +114,10 @@ class Server:
         """CPU seconds of the server process alone."""
         return cpu_seconds(self.pid)
 
+    def cpu_system(self) -> float:
+        """Kernel CPU seconds of the server process alone."""
+        return cpu_times(self.pid)[1]
+
     def helpers_cpu(self) -> float:
         """CPU seconds of the server's child processes (game_backend's embedded database)."""
         total = 0.0
@@ -134,10 +142,15 @@ class Server:
             self.process.wait(5)
 
 
-def game_backend(results: Path, mongodb_uri: str | None = None, **settings: str) -> Server:
-    """This project's server, `python -m game_backend`, with its embedded database unless `mongodb_uri` is given."""
+def game_backend(results: Path, mongodb_uri: str | None = None, code: Path | None = None, **settings: str) -> Server:
+    """This project's server, `python -m game_backend`, with its embedded database unless `mongodb_uri` is given.
+
+    `code` runs the game_backend package of another checkout (a `git worktree` of an older commit) for before/after figures.
+    """
     port = free_port()
     env = {**BENCH_LIMITS, "HOST": HOST, "PORT": str(port), "LOG_LEVEL": "WARNING", "MONGODB_DATABASE": f"bench_{port}"}
+    if code is not None:
+        env["PYTHONPATH"] = str(code.resolve())
     env.update(settings)
     if mongodb_uri:
         env["MONGODB_URI"] = mongodb_uri

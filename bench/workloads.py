@@ -93,12 +93,13 @@ def relay_step(server: Server, generators: Generators, plan: Plan, delivered_per
     """One step at `delivered_per_s` (messages arriving at clients per second, all rooms together)."""
     clients = plan.rooms * PLAYERS
     rate = delivered_per_s / (clients * RECIPIENTS)
-    cpu0, wall0 = server.cpu(), time.monotonic()
+    cpu0, system0, wall0 = server.cpu(), server.cpu_system(), time.monotonic()
     answers = generators.each(
         {"cmd": "relay", "rate": rate, "seconds": plan.step_seconds, "drain": 2.0}, timeout=plan.step_seconds + 30
     )
     wall = time.monotonic() - wall0
     server_cpu = server.cpu() - cpu0
+    server_system = server.cpu_system() - system0
     sent = sum(answer["sent"] for answer in answers)
     expected = sum(answer["expected"] for answer in answers)
     received = sum(answer["received"] for answer in answers)
@@ -115,6 +116,7 @@ def relay_step(server: Server, generators: Generators, plan: Plan, delivered_per
         "latency_ms": latency.as_dict(),
         "server_cpu_core": server_cpu / wall,
         "server_cpu_us_per_msg": 1e6 * server_cpu / received if received else None,
+        "server_kernel_share": server_system / server_cpu if server_cpu else None,
         "generator_cpu_core": max(answer["cpu"] for answer in answers),
         "generator_lag_max_ms": max(answer["lagMaxMs"] for answer in answers),
         "stray": sum(answer["stray"] for answer in answers),
