@@ -127,7 +127,7 @@ class JsPlayer:
         return (await self.record(lambda r: r["type"] == "reply" and r["id"] == command))["transport"]
 
     def freeze(self) -> None:
-        """Stop the Node process without closing its sockets, like a machine that went to sleep."""
+        """Stop the Node process (SIGSTOP) without closing its sockets, like a laptop that went to sleep."""
         self.process.send_signal(signal.SIGSTOP)
         self.frozen = True
 

@@ -9,7 +9,7 @@
 // Commands:
 //   {"id": 1, "op": "emit", "event": "joinRoom", "args": [...], "ack": true}
 //   {"id": 2, "op": "transport"}    -> {"type": "reply", "id": 2, "transport": "websocket"}
-//   {"id": 3, "op": "disconnect"}   -> {"type": "reply", "id": 3}
+// End of input disconnects; Node then exits once nothing is pending.
 import { createInterface } from "node:readline";
 import { io as ioV4 } from "socket.io-client";
 import { io as ioV3 } from "socket.io-client-v3";
@@ -56,10 +56,6 @@ const commands = {
   transport(command) {
     report({ type: "reply", id: command.id, transport: transportName() });
   },
-  disconnect(command) {
-    socket.disconnect();
-    report({ type: "reply", id: command.id });
-  },
 };
 
 const input = createInterface({ input: process.stdin });
@@ -70,5 +66,4 @@ input.on("line", (line) => {
   if (run) run(command);
   else report({ type: "reply", id: command.id, error: `unknown op ${command.op}` });
 });
-// End of input: say goodbye to the server and let Node exit once nothing is pending.
 input.on("close", () => socket.disconnect());
