@@ -17,11 +17,11 @@ from .cors import cors_middleware, socketio_origins
 from .db import Database, connect
 from .embedded import EmbeddedDatabase
 from .keys import DB, SETTINGS, SIO
-from .realtime.compression import websocket_compression
 from .realtime.fanout import FanoutManager
 from .realtime.packets import strict_packets
 from .realtime.payload_limit import polling_payload_limit
 from .realtime.transport import adapt_engineio
+from .realtime.websocket import configure_websocket
 from .speed import packet_json
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
     # Socket.IO already runs every event handler in a task, so one task per message is enough.
     sio.eio.async_handlers = False
     adapt_engineio(sio)
+    configure_websocket(sio, settings.ws_compression)
     strict_packets(sio)
     return sio
 
@@ -57,7 +58,6 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
 def create_app(settings: Settings) -> web.Application:
     middlewares = [
         cors_middleware(settings), polling_payload_limit(), api.json_errors, api.identify,
-        websocket_compression(settings.ws_compression),
     ]
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_payload_bytes)
     sio = create_socketio_server(settings)
