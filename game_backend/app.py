@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -20,6 +21,7 @@ from .keys import DB, SETTINGS, SIO
 from .realtime.fanout import FanoutManager
 from .realtime.packets import strict_packets
 from .realtime.payload_limit import polling_payload_limit
+from .realtime import grace as grace_period
 from .realtime.transport import adapt_engineio
 from .realtime.websocket import configure_websocket
 from .speed import packet_json
@@ -65,6 +67,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[SIO] = sio
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_seat_sweeper)
     realtime.attach(sio, settings, lambda: app[DB])
     api.setup_routes(app)
     client_script.setup(app, settings)
@@ -90,6 +93,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await db.close()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)
+
+
+async def _seat_sweeper(app: web.Application) -> AsyncIterator[None]:
+    """Release the seats of players who did not come back within the reconnect grace period."""
+    grace = app[SETTINGS].reconnect_grace_seconds
+    task = asyncio.create_task(grace_period.sweep_forever(app[SIO], lambda: app[DB], grace)) if grace > 0 else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _prepare(db: Database, uri: str) -> None:

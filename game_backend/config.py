@@ -36,6 +36,9 @@ class Settings:
     bcrypt_rounds: int = 12
     max_connections_per_ip: int = 50
     trusted_proxies: tuple[str, ...] = ()
+    auth_rate: float = 1.0
+    auth_burst: int = 20
+    reconnect_grace_seconds: float = 10.0
     ping_interval: float = 25.0
     ping_timeout: float = 20.0
     max_payload_bytes: int = 1_048_576
@@ -106,6 +109,9 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "bcrypt_rounds": ("BCRYPT_ROUNDS", int),
     "max_connections_per_ip": ("MAX_CONNECTIONS_PER_IP", int),
     "trusted_proxies": ("TRUSTED_PROXIES", _split_origins),
+    "auth_rate": ("AUTH_RATE", float),
+    "auth_burst": ("AUTH_BURST", int),
+    "reconnect_grace_seconds": ("RECONNECT_GRACE_SECONDS", float),
     "ping_interval": ("PING_INTERVAL", float),
     "ping_timeout": ("PING_TIMEOUT", float),
     "max_payload_bytes": ("MAX_PAYLOAD_BYTES", int),

@@ -46,6 +46,7 @@ class Database:
             [
                 IndexModel([("code", ASCENDING)], unique=True, name="code_unique"),
                 IndexModel([("players.nickname", ASCENDING)], name="player_nickname"),
+                IndexModel([("players.leaveAt", ASCENDING)], sparse=True, name="held_seats"),
                 IndexModel([("type", ASCENDING), ("gameState", ASCENDING), ("createdAt", ASCENDING)], name="joinable"),
             ]
         )

@@ -17,6 +17,7 @@ from .players import WAIT, rest
 # Small enough that a frozen client is noticed quickly; large enough that a busy machine still answers in time.
 PING_INTERVAL = 0.5
 PING_TIMEOUT = 1.5
+GRACE = 0.3  # the dropped client does not come back: its seat is released after this
 DROP_WAIT = 10.0
 MAX_PAYLOAD = 4096
 
@@ -44,7 +45,8 @@ async def test_a_client_that_stops_answering_pings_is_dropped_and_leaves_its_roo
     mongodb_uri: str, database_name: str, database: Database, transport: str
 ) -> None:
     async with running_server(mongodb_uri=mongodb_uri, database_name=database_name,
-                              ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT) as base_url:
+                              ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT,
+                              reconnect_grace_seconds=GRACE) as base_url:
         group = JsPlayers(base_url)
         try:
             sleeper = await group.join("sleeper", transports=[transport])
@@ -70,7 +72,7 @@ async def test_a_packet_over_the_size_limit_drops_its_sender_only(
     mongodb_uri: str, database_name: str, database: Database, transport: str
 ) -> None:
     async with running_server(mongodb_uri=mongodb_uri, database_name=database_name,
-                              max_payload_bytes=MAX_PAYLOAD) as base_url:
+                              max_payload_bytes=MAX_PAYLOAD, reconnect_grace_seconds=0) as base_url:
         group = JsPlayers(base_url)
         try:
             sender = await group.join("sender", transports=[transport])

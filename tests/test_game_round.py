@@ -20,14 +20,15 @@ from .dbstate import snapshot
 from .players import Player, Players, rest
 
 LEAD = 0.2
+GRACE = 0.3  # a player who disconnects mid-round is taken out once this grace period ends
 OPERATOR = {"$ne": None}
 
 
 @pytest.fixture
 async def server(mongodb_uri: str, database_name: str) -> AsyncIterator[str]:
-    """The conftest server, with a short start lead."""
+    """The conftest server, with a short start lead and reconnect grace."""
     async with running_server(mongodb_uri=mongodb_uri, database_name=database_name,
-                              start_lead_seconds=LEAD) as base_url:
+                              start_lead_seconds=LEAD, reconnect_grace_seconds=GRACE) as base_url:
         yield base_url
 
 

@@ -112,17 +112,6 @@ async def test_host_leaving_names_the_next_host_and_the_last_leaving_deletes_the
     assert await server_db.rooms.find_one({"code": code}) is None
 
 
-async def test_a_disconnect_leaves_the_room_and_announces_offline(players: Players, server_db: Database) -> None:
-    host, bob = await players.join("host"), await players.join("bob")
-    code = await create_room(players, host)
-    await seat(bob, code)
-    await bob.client.disconnect()
-    assert nicknames(await host.wait_for(f"leftRoom{code}")) == ["host"]
-    await host.wait_for("userStatus", lambda a: a[0] == {"nickname": "bob", "online": False})
-    room = await server_db.rooms.find_one({"code": code})
-    assert [p["nickname"] for p in room["players"]] == ["host"]
-
-
 async def test_login_is_accepted_for_ones_own_nickname_only(players: Players) -> None:
     alice = await players.join("alice")
     assert await alice.call("login", "alice") == {"ok": True, "nickname": "alice"}

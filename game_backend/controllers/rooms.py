@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -64,8 +65,15 @@ def new_player(nickname: str, *, host: bool = False) -> dict[str, Any]:
     return {"nickname": nickname, "instrument": NEW_PLAYER_INSTRUMENT, "isReady": host}
 
 
+PLAYER_FIELDS = ("nickname", "instrument", "isReady")
+
+
 def present(room: dict[str, Any]) -> dict[str, Any]:
-    return jsonable({key: room[key] for key in ROOM_FIELDS if key in room and key != "_id"})
+    """The room as clients see it (a held seat's `leaveAt` stays on the server)."""
+    shown = {key: room[key] for key in ROOM_FIELDS if key in room and key != "_id"}
+    if "players" in shown:
+        shown["players"] = [{key: player[key] for key in PLAYER_FIELDS} for player in shown["players"]]
+    return jsonable(shown)
 
 
 def all_ready(room: dict[str, Any]) -> bool:
@@ -135,15 +143,20 @@ async def quick_match(db: Database, nickname: str) -> Seat:
     return Seat(present(room), joined=True, departures=departures)
 
 
-async def leave_room(db: Database, code: str, nickname: str) -> Departure:
+async def leave_room(db: Database, code: str, nickname: str, *, away_since: datetime | None = None) -> Departure:
     """Give up the seat; when the host leaves, the first remaining player becomes a ready host.
 
     A player leaving mid-round leaves the round too, so the others can finish it.
     An empty room is deleted. Every way out of a room (leaveRoom, the REST
-    route, a disconnect, taking a seat elsewhere) comes through here.
+    route, a disconnect, taking a seat elsewhere, a held seat expiring) comes
+    through here. With `away_since`, the seat is given up only if it is still
+    held for a disconnected player whose grace ended by then.
     """
+    seated: dict[str, Any] = {"players.nickname": nickname}
+    if away_since is not None:
+        seated = {"players": {"$elemMatch": {"nickname": nickname, "leaveAt": {"$lte": away_since}}}}
     room = await db.rooms.find_one_and_update(
-        {"code": code, "players.nickname": nickname, "hostName": {"$ne": nickname}},
+        {"code": code, **seated, "hostName": {"$ne": nickname}},
         {"$pull": {"players": {"nickname": nickname}}},
         projection=ROOM_FIELDS,
         return_document=AFTER,
@@ -151,7 +164,7 @@ async def leave_room(db: Database, code: str, nickname: str) -> Departure:
     new_host = None
     if room is None:
         room = await db.rooms.find_one_and_update(
-            {"code": code, "players.nickname": nickname, "hostName": nickname},
+            {"code": code, **seated, "hostName": nickname},
             _host_leaves(nickname),
             projection=ROOM_FIELDS,
             return_document=AFTER,
@@ -165,6 +178,39 @@ async def leave_room(db: Database, code: str, nickname: str) -> Departure:
         return Departure(code, nickname, present(room), new_host, round_change)
     await db.rooms.delete_one({"code": code, "players": {"$size": 0}})
     return Departure(code, nickname, None, None, round_change)
+
+
+async def hold_seat(db: Database, code: str, nickname: str, until: datetime) -> bool:
+    """Keep a disconnected player's seat until `until`; returns whether they had one."""
+    result = await db.rooms.update_one(
+        {"code": code, "players.nickname": nickname},
+        {"$set": {"players.$[me].leaveAt": until}},
+        array_filters=[{"me.nickname": nickname}],
+    )
+    return result.matched_count == 1
+
+
+async def reclaim_seat(db: Database, nickname: str) -> dict[str, Any] | None:
+    """A returning player takes back a held seat; returns its room, or None if none was held."""
+    room = await db.rooms.find_one_and_update(
+        {"players": {"$elemMatch": {"nickname": nickname, "leaveAt": {"$exists": True}}}},
+        {"$unset": {"players.$[me].leaveAt": ""}},
+        array_filters=[{"me.nickname": nickname}],
+        projection=ROOM_FIELDS,
+        return_document=AFTER,
+    )
+    return None if room is None else present(room)
+
+
+async def expired_seats(db: Database, moment: datetime) -> list[tuple[str, str]]:
+    """(room code, nickname) of every held seat whose grace ended by `moment`."""
+    rooms = await db.rooms.find({"players.leaveAt": {"$lte": moment}}, {"code": 1, "players": 1}).to_list(length=None)
+    return [
+        (room["code"], player["nickname"])
+        for room in rooms
+        for player in room["players"]
+        if "leaveAt" in player and player["leaveAt"] <= moment
+    ]
 
 
 def _host_leaves(nickname: str) -> list[dict[str, Any]]:

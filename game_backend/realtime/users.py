@@ -21,6 +21,7 @@ from ..errors import GameError
 from ..tokens import read_token
 from ..validation import Nickname
 from . import announce
+from . import grace as grace_period
 from .connection import Connection
 from .router import Ack, Dispatcher, EventContext, EventRouter
 
@@ -53,7 +54,8 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
             except GameError as error:
                 raise Refused(error.message) from None
         # Counted before the first await, so simultaneous connects cannot overshoot the cap.
-        dispatcher.connections.add(sid, Connection.open(identity, settings, address))
+        connection = Connection.open(identity, settings, address)
+        dispatcher.connections.add(sid, connection)
         if identity is None:
             return
         try:
@@ -66,6 +68,11 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
             raise Refused("the database is unavailable; try again shortly") from None
         log.info("%s connected (%s)", identity.nickname, sid)
         await announce.user_status(sio, identity.nickname, True)
+        room = await rooms.reclaim_seat(dispatcher.database(), identity.nickname)
+        if room is not None:
+            log.info("%s came back to room %s within the grace period", identity.nickname, room["code"])
+            await sio.enter_room(sid, room["code"])
+            connection.room = room["code"]
 
     async def disconnect(sid: str, reason: Any = None) -> None:
         connection = dispatcher.connections.pop(sid)
@@ -78,14 +85,20 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
         db = dispatcher.database()
         try:
             if connection.room is not None:
-                try:
-                    await announce.departure(sio, await rooms.leave_room(db, connection.room, nickname))
-                except GameError:
-                    pass  # the seat was already given up
+                await _give_up_or_hold_seat(connection.room, nickname)
             if not await users.disconnected(db, connection.identity, sid):
                 await announce.user_status(sio, nickname, False)
         except ConnectionFailure:
             log.warning("could not record that %s disconnected: the database did not answer", nickname)
+
+    async def _give_up_or_hold_seat(code: str, nickname: str) -> None:
+        grace = settings.reconnect_grace_seconds
+        if grace > 0 and await grace_period.hold_seat(dispatcher.database(), code, nickname, grace):
+            return
+        try:
+            await announce.departure(sio, await rooms.leave_room(dispatcher.database(), code, nickname))
+        except GameError:
+            pass  # the seat was already given up
 
     sio.on("connect", connect)
     sio.on("disconnect", disconnect)
