@@ -222,7 +222,7 @@ class Arena:
 
 
 GENEROUS_LIMITS = {"event_rate": 100_000.0, "event_burst": 100_000, "chat_rate": 100_000.0, "chat_burst": 100_000,
-                   "hit_rate": 100_000.0, "hit_burst": 100_000}
+                   "hit_rate": 100_000.0, "hit_burst": 100_000, "auth_rate": 100_000.0, "auth_burst": 100_000}
 
 
 async def _seat(base_url: str, transport: str, nickname: str, code: str | None = None) -> tuple[Player, str]:

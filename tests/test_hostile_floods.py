@@ -86,6 +86,29 @@ async def test_a_chat_flood_stores_only_the_burst(mongodb_uri: str, database_nam
             await player.client.disconnect()
 
 
+async def test_login_and_signup_attempts_are_throttled_per_address(mongodb_uri: str, database_name: str) -> None:
+    """Each attempt costs a bcrypt hash: past the burst, an address is answered 429 before any hashing."""
+    async with serving(mongodb_uri, database_name, auth_rate=NO_REFILL, auth_burst=4, bcrypt_rounds=4) as (base_url, db):
+        status, _ = await rest(base_url, "POST", "/api/users/signup",
+                               body={"email": "vic@example.com", "nickname": "vic", "pw": "the real one"})
+        assert status == 201
+        guesses = await asyncio.gather(*(
+            rest(base_url, "POST", "/api/users/login", body={"email": "vic@example.com", "pw": f"guess {i}"})
+            for i in range(8)))
+        assert sorted(status for status, _ in guesses) == [401] * 3 + [429] * 5
+        for status, body in guesses:
+            if status == 429:
+                assert body["code"] == "RATE_LIMITED" and "attempts" in body["message"]
+        before = await snapshot(db)
+        status, body = await rest(base_url, "POST", "/api/users/signup",
+                                  body={"email": "new@example.com", "nickname": "newbie", "pw": "12345678"})
+        assert (status, body["code"]) == (429, "RATE_LIMITED")
+        status, body = await rest(base_url, "POST", "/api/users/login", body={"email": "vic@example.com", "pw": "the real one"})
+        assert status == 429, "the right password too: the limit is on attempts, not failures"
+        assert await snapshot(db) == before
+        assert (await rest(base_url, "POST", "/api/users/guest", body={"nickname": "guest1"}))[0] == 201
+
+
 REFUSED_OVER_CAP = "too many connections from your address (at most 3); close one and retry"
 
 

@@ -15,3 +15,4 @@ __all__ = ["identify", "json_errors", "setup_routes"]
 def setup_routes(app: web.Application) -> None:
     for table in ROUTE_TABLES:
         app.router.add_routes(table)
+    users.setup(app)

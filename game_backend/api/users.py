@@ -6,15 +6,33 @@ import logging
 
 from aiohttp import web
 
+from ..addresses import client_address
 from ..controllers import users
+from ..errors import GameError
 from ..keys import DB, SETTINGS, SIO
 from ..realtime import announce
 from ..tokens import Identity, issue_token
 from ..validation import GuestBody, LoginBody, SignupBody
 from .http import caller, read_body
+from .throttle import AddressThrottle
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+THROTTLE = web.AppKey("auth_throttle", AddressThrottle)
+TOO_MANY_ATTEMPTS = GameError("RATE_LIMITED", "too many sign-up or login attempts from your address; wait and retry")
+
+
+def setup(app: web.Application) -> None:
+    """Give the app its sign-up/login throttle (AUTH_RATE, AUTH_BURST)."""
+    settings = app[SETTINGS]
+    app[THROTTLE] = AddressThrottle(settings.auth_rate, settings.auth_burst)
+
+
+def _throttle(request: web.Request) -> None:
+    """Every sign-up or login attempt, valid or not, spends one of the caller's address's tokens."""
+    address = client_address(request, request.app[SETTINGS].trusted_proxies)
+    if not request.app[THROTTLE].allow(address):
+        raise TOO_MANY_ATTEMPTS
 
 
 def _signed_in(request: web.Request, identity: Identity, status: int = 200) -> web.Response:
@@ -31,6 +49,7 @@ async def guest(request: web.Request) -> web.Response:
 
 @routes.post("/api/users/signup")
 async def signup(request: web.Request) -> web.Response:
+    _throttle(request)
     body = await read_body(request, SignupBody)
     rounds = request.app[SETTINGS].bcrypt_rounds
     account = await users.sign_up(request.app[DB], body.email, body.nickname, body.pw, rounds)
@@ -39,6 +58,7 @@ async def signup(request: web.Request) -> web.Response:
 
 @routes.post("/api/users/login")
 async def login(request: web.Request) -> web.Response:
+    _throttle(request)
     body = await read_body(request, LoginBody)
     rounds = request.app[SETTINGS].bcrypt_rounds
     return _signed_in(request, await users.log_in(request.app[DB], body.email, body.pw, rounds))
