@@ -247,3 +247,19 @@ async def test_user_status_carries_only_nickname_and_online(arena: Arena) -> Non
     for args in arena.bystander.events["userStatus"]:
         assert len(args) == 1 and set(args[0]) == {"nickname", "online"}, args
 
+
+
+async def test_rest_room_actions_follow_the_socket_rules(arena: Arena) -> None:
+    """mallory, seated but not host, tries the REST doors: start alice's round, leave bob's room, join as bob."""
+    assert (await arena.attacker.call("ready"))["ok"]
+    before = await snapshot(arena.db)
+    token = arena.attacker.token
+    status, body = await rest(arena.base_url, "POST", "/api/games/start", token, {"code": arena.code})
+    assert_error_body(status, body, "start", "NOT_HOST")
+    status, body = await rest(arena.base_url, "PATCH", "/api/rooms/leave", token, {"code": arena.other_code})
+    assert_error_body(status, body, "leave", "NOT_IN_ROOM")
+    status, body = await rest(arena.base_url, "PATCH", "/api/rooms/leave", token,
+                              {"code": arena.other_code, "nickname": "bob"})
+    assert_error_body(status, body, "leave as bob", "NOT_IN_ROOM")
+    assert await snapshot(arena.db) == before
+    await arena.bystander_is_served()
