@@ -242,9 +242,24 @@ export function createRoundScreen(app) {
       cancelAnimationFrame(round.frame);
       round = null;
     },
-    resume() {
-      // Follow the room again on this new connection; the round goes on where it is.
-      if (round) app.connection.call("joinRoom", { nickname: app.session.nickname, code: round.code }).catch(app.fail);
+    /** Back after a lost connection: follow the room again, and the round goes on where it is. */
+    async resume() {
+      const current = round;
+      try {
+        await app.connection.call("joinRoom", { nickname: app.session.nickname, code: current.code });
+      } catch (failure) {
+        app.fail(failure);
+        if (current === round) app.go("lobby");
+        return;
+      }
+      if (current !== round || current.finished) return;
+      // Loading again changes nothing on the server, but tells it this new connection plays the round.
+      await app.connection.tell("playerLoaded", { nickname: app.session.nickname, code: current.code });
+      if (current === round && current.startTime === null) {
+        app.notify("The round may have started while you were away. Go back to the room if nothing happens.");
+        results.hidden = false;
+        backButton.hidden = false;
+      }
     },
   };
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -116,3 +117,28 @@ async def test_a_reload_keeps_you_signed_in_and_in_your_room(server: str, open_p
     await expect(page.seat("noa")).to_be_visible()
     await expect(page.locator("#chat-log li")).to_contain_text(["still here?"])
     page.assert_no_console_errors()
+
+
+async def test_a_round_goes_on_after_an_outage(mongodb_uri: str, database_name: str, open_page) -> None:
+    async with restartable(mongodb_uri, database_name) as server:
+        base_url = await server.start()
+        page: PagePlayer = await open_page(base_url, path="/?beats=8")
+        await page.sign_in_as_guest("ruth")
+        await page.on_screen("lobby")
+        await page.create_room()
+        await page.locator("#song").select_option("1")
+        await expect(page.locator("#start")).to_be_enabled()
+        await page.locator("#start").click()
+        await page.on_screen("round")
+        await expect(page.locator("#countdown")).to_have_text(re.compile(r"^[1-9]$"))
+
+        await server.stop()
+        await expect(page.locator("#connection")).to_be_visible()
+        await server.start()
+        await expect(page.locator("#connection")).to_be_hidden()
+
+        assert await page.play("f", max_presses=16) > 0
+        await expect(page.locator('#results-table tr[data-nickname="ruth"]')).to_be_visible()
+        score = await page.number("#my-score")
+        await expect(page.locator('#results-table tr[data-nickname="ruth"] .score')).to_have_text(str(score))
+        page.assert_no_console_errors()
