@@ -1,8 +1,8 @@
 // A one-lane rhythm chart on the song's bpm: notes on the beat, judged by when a key is pressed.
 // Times are epoch milliseconds, like the server's shared start time.
 
-export const WINDOW_MS = { perfect: 70, good: 150 };
-export const POINTS = { perfect: 300, good: 100, miss: 0 };
+const WINDOW_MS = { perfect: 70, good: 150 };
+const POINTS = { perfect: 300, good: 100, miss: 0 };
 const COMBO_BONUS = 10;
 const COMBO_BONUS_CAP = 20;
 const LEAD_BEATS = 2; // beats between the start time and the first note, so the first notes can be seen coming
@@ -18,7 +18,6 @@ export class Chart {
     }));
     this.score = 0;
     this.combo = 0;
-    this.maxCombo = 0;
   }
 
   /** A key press at `time`: judges the nearest waiting note in reach, or returns null (a stray press costs nothing). */
@@ -49,7 +48,6 @@ export class Chart {
       this.combo = 0;
     } else {
       this.combo += 1;
-      this.maxCombo = Math.max(this.maxCombo, this.combo);
       this.score += POINTS[kind] + COMBO_BONUS * Math.min(this.combo - 1, COMBO_BONUS_CAP);
     }
     return { kind, score: this.score, combo: this.combo };
