@@ -78,12 +78,14 @@ async def test_two_players_meet_chat_and_play_a_round(server: str, open_page) ->
         await player.shot("3-room")
 
     # The round: both load, count down to the same start time, and play.
-    await alice.locator("#start").click()
-    for player in (alice, bob):
+    async def sees_the_countdown(player: PagePlayer) -> None:
         await player.on_screen("round")
         await expect(player.locator("#round-song")).to_have_text("Neon Footsteps")
         await expect(player.locator("#countdown")).to_have_text(re.compile(r"^[1-9]$"))
         await player.shot("4-countdown")
+
+    await alice.locator("#start").click()
+    await asyncio.gather(sees_the_countdown(alice), sees_the_countdown(bob))
 
     async def screenshot_mid_round(player: PagePlayer) -> None:
         await expect(player.locator("#my-score")).not_to_have_text("0")
