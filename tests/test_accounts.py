@@ -17,6 +17,7 @@ from game_backend.tokens import Identity, issue_token
 from .accounts import log_in, sign_up, site, site_db, try_connect  # noqa: F401  (fixtures)
 from .dbstate import snapshot
 from .players import Player, guest_token, rest
+from .test_multiprocess import two_servers  # noqa: F401  (fixture)
 
 
 async def test_signup_stores_a_bcrypt_hash_and_a_normalized_email(site: str, site_db: Database) -> None:
@@ -210,3 +211,19 @@ def test_production_mode_refuses_to_start_with_one_clear_line(env: dict[str, str
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("game-backend: error: PRODUCTION is on") and expected in lines[0]
+
+
+async def test_logout_closes_the_users_sockets_on_every_process(two_servers: list[str]) -> None:
+    """Signing out on one process disconnects the user's socket held by another (through Redis)."""
+    first, second = two_servers
+    token = await guest_token(first, "roamer")
+    player = Player("roamer", token)
+    await player.connect(second, "websocket")
+    assert await rest(first, "PATCH", "/api/users/logout", token) == (200, {"ok": True})
+    for _ in range(100):
+        if not player.client.connected:
+            break
+        await asyncio.sleep(0.05)
+    assert not player.client.connected
+    client, refusal = await try_connect(second, token)
+    assert client is None and "sign in again" in refusal["message"]
