@@ -54,7 +54,7 @@ async def two_servers(mongodb_uri: str, database_name: str) -> AsyncIterator[lis
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "game_backend", "--port", str(port), "--mongodb-uri", mongodb_uri,
                  "--database", database_name, "--redis-url", REDIS_URL, "--log-level", "WARNING"],
-                env={**os.environ, "REDIS_CHANNEL": channel},
+                env={**os.environ, "REDIS_CHANNEL": channel, "RECONNECT_GRACE_SECONDS": "0"},
             ))
             urls.append(f"http://127.0.0.1:{port}")
         for url, process in zip(urls, processes):
