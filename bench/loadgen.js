@@ -15,6 +15,7 @@
 //   {"cmd": "chat", "clients", "seconds"}
 //       `clients` clients each send sendMessage, wait for the ack, send the next.
 //   {"cmd": "idle", "url", "count"}  opens `count` more anonymous idle sockets.
+//   Both setup and idle take "urls" too: sockets then go to each URL in turn.
 //   {"cmd": "close_idle"}, {"cmd": "close"}, {"cmd": "quit"}
 //
 // One-way latency is measured inside this process: the sender's clock is
@@ -93,6 +94,13 @@ async function call(socket, event, ...args) {
   return ack;
 }
 
+// Several worker processes: REST goes to the first, each player's socket to the next worker in turn,
+// so the players of a room sit on different processes and every relay crosses Redis.
+function socketUrl(command, n) {
+  const urls = command.urls && command.urls.length ? command.urls : [command.url];
+  return urls[n % urls.length];
+}
+
 async function makeRoom(command, index) {
   const nicknames = [0, 1, 2, 3].map((seat) => `${command.prefix}r${index}s${seat}`);
   const tokens = [];
@@ -103,7 +111,7 @@ async function makeRoom(command, index) {
   for (let seat = 1; seat < 4; seat++) await rest(command.url, "PATCH", `/api/rooms/join/${code}`, undefined, tokens[seat]);
   const room = [];
   for (let seat = 0; seat < 4; seat++) {
-    const socket = await connect(command.url, { token: tokens[seat] });
+    const socket = await connect(socketUrl(command, index * 4 + seat), { token: tokens[seat] });
     room.push({ nickname: nicknames[seat], code, socket, seq: 0, sentAt: new Float64Array(RING) });
     await call(socket, "joinRoom", { nickname: nicknames[seat], code });
     if (seat > 0) await call(socket, "ready");
@@ -239,9 +247,9 @@ async function idle(command) {
   const started = performance.now();
   let failed = 0;
   let firstError = null;
-  await inBatches([...Array(command.count).keys()], CONCURRENCY, async () => {
+  await inBatches([...Array(command.count).keys()], CONCURRENCY, async (n) => {
     try {
-      idleSockets.push(await connect(command.url, {}));
+      idleSockets.push(await connect(socketUrl(command, n), {}));
     } catch (error) {
       failed++;
       firstError = firstError || String(error && error.message);

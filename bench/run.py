@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generators import Generators  # noqa: E402
 from report import machine, markdown, rows, say  # noqa: E402
-from servers import BENCH, Server, game_backend, node_peer  # noqa: E402
+from servers import BENCH, Cluster, Server, game_backend, node_peer  # noqa: E402
 from workloads import Plan, chat, idle_memory, ramp, relay_step, setup_rooms  # noqa: E402
 
 PLANS = {
@@ -34,7 +34,7 @@ PLANS = {
 HIT = {"instrument": "drum", "motionType": "hit"}
 
 
-def measure(server: Server, plan: Plan, generator_count: int, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Every workload (less those in `skip`) against one freshly started server."""
     say(f"{server.name}: starting")
     server.start()
@@ -73,9 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mongodb-uri", help="a running MongoDB/SecantusDB for game_backend instead of its embedded one")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an extra game_backend setting, e.g. --set WS_COMPRESSION=1 (repeatable)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="game_backend processes behind Redis (default 1: one process, no Redis)")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --workers above 1")
     parser.add_argument("--code", type=Path, help="run game_backend from this checkout (e.g. a git worktree of an older commit)")
     parser.add_argument("--skip", action="append", default=[], choices=["memory", "chat"],
                         help="leave a workload out (repeatable), for quicker comparisons while developing")
+    parser.add_argument("--python", help="the interpreter that runs game_backend (default: this one)")
     parser.add_argument("--label", default="", help="a word for the results file name")
     args = parser.parse_args(argv)
     plan = PLANS["full" if args.full else "short"]
@@ -91,14 +95,19 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("game_backend", "node"):
             if args.only and args.only != name:
                 continue
-            server = (game_backend(results, args.mongodb_uri, args.code, **settings) if name == "game_backend"
-                      else node_peer(results))
+            if name == "node":
+                server: Server | Cluster = node_peer(results)
+            elif args.workers > 1:
+                server = Cluster(results, args.workers, args.redis_url, args.code, args.python, **settings)
+            else:
+                server = game_backend(results, args.mongodb_uri, args.code, args.python, **settings)
             runs[name].append(measure(server, plan, args.generators, frozenset(args.skip)))
 
     complete = runs["game_backend"] and runs["node"] and not args.skip
     table = rows(runs["game_backend"], runs["node"], plan) if complete else []
     record = {"plan": plan.__dict__, "machine": host, "settings": settings, "generators": args.generators,
-              "code": str(args.code) if args.code else "this checkout",
+              "workers": args.workers,
+              "code": str(args.code) if args.code else "this checkout", "python": args.python or sys.executable,
               "seconds": round(time.monotonic() - started, 1), "table": table, "runs": runs}
     results.mkdir(exist_ok=True)
     path = results / f"{stamp}-{plan.name}{'-' + args.label if args.label else ''}.json"

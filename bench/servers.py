@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -78,11 +79,16 @@ class Server:
     env: dict[str, str]
     port: int
     log_path: Path
+    cwd: Path = ROOT
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def urls(self) -> list[str]:
+        return [self.url]
 
     @property
     def pid(self) -> int:
@@ -93,7 +99,7 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
+            self.command, cwd=self.cwd, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -142,19 +148,21 @@ class Server:
             self.process.wait(5)
 
 
-def game_backend(results: Path, mongodb_uri: str | None = None, code: Path | None = None, **settings: str) -> Server:
+def game_backend(results: Path, mongodb_uri: str | None = None, code: Path | None = None, python: str | None = None,
+                 **settings: str) -> Server:
     """This project's server, `python -m game_backend`, with its embedded database unless `mongodb_uri` is given.
 
-    `code` runs the game_backend package of another checkout (a `git worktree` of an older commit) for before/after figures.
+    `code` runs the game_backend package of another checkout (a `git worktree` of an older commit) for before/after
+    figures; `python` another interpreter (one whose environment has game_backend's dependencies).
     """
     port = free_port()
     env = {**BENCH_LIMITS, "HOST": HOST, "PORT": str(port), "LOG_LEVEL": "WARNING", "MONGODB_DATABASE": f"bench_{port}"}
-    if code is not None:
-        env["PYTHONPATH"] = str(code.resolve())
     env.update(settings)
     if mongodb_uri:
         env["MONGODB_URI"] = mongodb_uri
-    return Server("game_backend", [sys.executable, "-m", "game_backend"], env, port, results / "game_backend.log")
+    command = [python or sys.executable, "-m", "game_backend"]
+    # `-m` imports from the working directory first, ahead of the installed (editable) package.
+    return Server("game_backend", command, env, port, results / "game_backend.log", cwd=(code or ROOT).resolve())
 
 
 def node_peer(results: Path) -> Server:
@@ -162,3 +170,69 @@ def node_peer(results: Path) -> Server:
     port = free_port()
     command = ["node", str(BENCH / "node_server.js"), "--host", HOST, "--port", str(port)]
     return Server("node", command, {}, port, results / "node.log")
+
+
+class Cluster:
+    """Several game_backend processes sharing rooms through Redis and one database: the option that uses every core.
+
+    Clients spread over the workers one socket at a time (as a load balancer without
+    room affinity would), so most relays go from one process to another through Redis.
+    CPU counts the workers and the Redis server; memory counts the workers.
+    """
+
+    def __init__(self, results: Path, workers: int, redis_url: str, code: Path | None = None, python: str | None = None,
+                 **settings: str) -> None:
+        self.name = f"game_backend x{workers} (Redis)"
+        self.results = results
+        self.redis_url = redis_url
+        self.count = workers
+        self.code = code
+        self.python = python
+        self.settings = settings
+        self.database: Any = None
+        self.workers: list[Server] = []
+        self.redis_pid: int | None = None
+
+    @property
+    def url(self) -> str:
+        return self.workers[0].url
+
+    @property
+    def urls(self) -> list[str]:
+        return [worker.url for worker in self.workers]
+
+    def start(self) -> None:
+        import redis
+
+        from game_backend.embedded import EmbeddedDatabase
+
+        self.redis_pid = int(redis.Redis.from_url(self.redis_url).info("server")["process_id"])
+        self.database = EmbeddedDatabase()
+        uri = self.database.start()
+        channel = f"bench_{free_port()}"
+        for index in range(self.count):
+            worker = game_backend(self.results, uri, self.code, self.python, **{
+                "REDIS_URL": self.redis_url, "REDIS_CHANNEL": channel, "MONGODB_DATABASE": channel, **self.settings})
+            worker.name = f"game_backend worker {index}"
+            worker.log_path = self.results / f"game_backend-worker{index}.log"
+            self.workers.append(worker)
+            worker.start()
+
+    def cpu(self) -> float:
+        redis_cpu = cpu_seconds(self.redis_pid) if self.redis_pid else 0.0
+        return sum(worker.cpu() for worker in self.workers) + redis_cpu
+
+    def cpu_system(self) -> float:
+        return sum(worker.cpu_system() for worker in self.workers)
+
+    def helpers_cpu(self) -> float:
+        return cpu_seconds(self.database._process.pid) if self.database else 0.0
+
+    def rss_kb(self) -> int:
+        return sum(worker.rss_kb() for worker in self.workers)
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        if self.database is not None:
+            self.database.stop()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generators import Generators
-from servers import Server
+from servers import Cluster, Server
 from stats import Latency, merge_histograms, percentiles
 
 PLAYERS = 4
@@ -42,11 +42,11 @@ def split(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if index < total % parts else 0) for index in range(parts)]
 
 
-def idle_memory(server: Server, generators: Generators, counts: tuple[int, ...]) -> dict[str, Any]:
+def idle_memory(server: Server | Cluster, generators: Generators, counts: tuple[int, ...]) -> dict[str, Any]:
     """RSS growth per idle connected socket at each count (anonymous WebSocket clients that only stay connected)."""
     url = server.url
     warm = split(100, len(generators.all))
-    generators.run([{"cmd": "idle", "url": url, "count": n} for n in warm], timeout=60)
+    generators.run([{"cmd": "idle", "url": url, "urls": server.urls, "count": n} for n in warm], timeout=60)
     generators.each({"cmd": "close_idle"}, timeout=30)
     time.sleep(1.5)
     base = server.rss_kb()
@@ -54,7 +54,7 @@ def idle_memory(server: Server, generators: Generators, counts: tuple[int, ...])
     opened = 0
     for count in counts:
         more = split(count - opened, len(generators.all))
-        answers = generators.run([{"cmd": "idle", "url": url, "count": n} for n in more], timeout=180)
+        answers = generators.run([{"cmd": "idle", "url": url, "urls": server.urls, "count": n} for n in more], timeout=180)
         failed = sum(answer["failed"] for answer in answers)
         opened = count
         time.sleep(2.0)
@@ -70,16 +70,17 @@ def idle_memory(server: Server, generators: Generators, counts: tuple[int, ...])
     return result
 
 
-def setup_rooms(server: Server, generators: Generators, rooms: int, hit: dict[str, str]) -> dict[str, Any]:
+def setup_rooms(server: Server | Cluster, generators: Generators, rooms: int, hit: dict[str, str]) -> dict[str, Any]:
     per = split(rooms, len(generators.all))
     answers = generators.run(
-        [{"cmd": "setup", "url": server.url, "rooms": n, "prefix": f"g{i}", **hit} for i, n in enumerate(per)],
+        [{"cmd": "setup", "url": server.url, "urls": server.urls, "rooms": n, "prefix": f"g{i}", **hit}
+         for i, n in enumerate(per)],
         timeout=300,
     )
     return {"clients": sum(answer["clients"] for answer in answers), "ms": max(answer["ms"] for answer in answers)}
 
 
-def wait_until_quiet(server: Server, limit: float = 6.0) -> None:
+def wait_until_quiet(server: Server | Cluster, limit: float = 6.0) -> None:
     """After an overload, let the server drain its queues before the next step (at most `limit` seconds)."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -89,7 +90,7 @@ def wait_until_quiet(server: Server, limit: float = 6.0) -> None:
             return
 
 
-def relay_step(server: Server, generators: Generators, plan: Plan, delivered_per_s: float) -> dict[str, Any]:
+def relay_step(server: Server | Cluster, generators: Generators, plan: Plan, delivered_per_s: float) -> dict[str, Any]:
     """One step at `delivered_per_s` (messages arriving at clients per second, all rooms together)."""
     clients = plan.rooms * PLAYERS
     rate = delivered_per_s / (clients * RECIPIENTS)
@@ -126,7 +127,7 @@ def relay_step(server: Server, generators: Generators, plan: Plan, delivered_per
     return step
 
 
-def ramp(server: Server, generators: Generators, plan: Plan, log: Any) -> dict[str, Any]:
+def ramp(server: Server | Cluster, generators: Generators, plan: Plan, log: Any) -> dict[str, Any]:
     """Find the highest delivered msg/s with delivery >= 99% and p99 <= 100 ms: grow geometrically, then bisect."""
     steps: list[dict[str, Any]] = []
 
@@ -167,7 +168,7 @@ def ramp(server: Server, generators: Generators, plan: Plan, log: Any) -> dict[s
     return {"best": best, "steps": steps}
 
 
-def chat(server: Server, generators: Generators, plan: Plan) -> dict[str, Any]:
+def chat(server: Server | Cluster, generators: Generators, plan: Plan) -> dict[str, Any]:
     """Closed loop: each chat client sends `sendMessage`, waits for its ack, sends the next."""
     per = split(plan.chat_clients, len(generators.all))
     cpu0, helpers0, wall0 = server.cpu(), server.helpers_cpu(), time.monotonic()

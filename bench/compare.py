@@ -1,0 +1,79 @@
+"""Before/after: several game_backend variants running at once, measured in turns at the same relay load.
+
+    python bench/compare.py --variant stock:/tmp/base:WS_COMPRESSION=1 --variant now:: [--rate 6000] [--rounds 5]
+
+A variant is `label:code:settings`: `code` a checkout to run game_backend from
+(empty: this one) and `settings` comma-separated NAME=VALUE. All variants start
+together and get their players seated; then each round runs one relay step
+against each variant in turn, so a busy moment on a shared machine falls on
+all of them alike. Prints, per variant, the median server CPU per delivered
+message and latency percentiles over the rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generators import Generators  # noqa: E402
+from servers import BENCH, Server, game_backend  # noqa: E402
+from workloads import Plan, relay_step, setup_rooms  # noqa: E402
+
+HIT = {"instrument": "drum", "motionType": "hit"}
+
+
+def variant(text: str) -> tuple[str, Path | None, dict[str, str]]:
+    label, code, settings = (text.split(":", 2) + ["", ""])[:3]
+    pairs = dict(item.split("=", 1) for item in settings.split(",") if item)
+    return label, Path(code) if code else None, pairs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--variant", action="append", required=True, type=variant)
+    parser.add_argument("--rate", type=int, default=6000, help="delivered messages per second (default 6000)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of one step")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rooms", type=int, default=50)
+    parser.add_argument("--python", help="the interpreter that runs game_backend")
+    args = parser.parse_args()
+    plan = Plan(name="compare", rooms=args.rooms, step_seconds=args.seconds, ramp_start=args.rate, ramp_factor=1.0,
+                bisections=0, moderate=args.rate, chat_clients=0, chat_seconds=0, idle_counts=(), rounds=args.rounds)
+    results = BENCH / "results"
+    steps: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in args.variant}
+    with ExitStack() as stack:
+        running: list[tuple[str, Server, Generators]] = []
+        for label, code, settings in args.variant:
+            server = game_backend(results, code=code, python=args.python, **settings)
+            server.log_path = results / f"compare-{label}.log"
+            server.start()
+            stack.callback(server.stop)
+            generators = stack.enter_context(Generators(2))
+            setup_rooms(server, generators, plan.rooms, HIT)
+            relay_step(server, generators, plan, args.rate / 2)  # warm up
+            running.append((label, server, generators))
+        for round_index in range(args.rounds):
+            for label, server, generators in running:
+                step = relay_step(server, generators, plan, args.rate)
+                steps[label].append(step)
+                print(f"round {round_index + 1} {label:>12}: {step['server_cpu_us_per_msg']:6.1f} us/msg  "
+                      f"p50 {step['latency_ms']['p50']:6.2f}  p99 {step['latency_ms']['p99']:7.2f} ms  "
+                      f"delivered {100 * step['delivery']:.1f}%", file=sys.stderr, flush=True)
+    print(f"\n| variant | server CPU per delivered message (median of {args.rounds}) | p50 | p99 |")
+    print("|---|---:|---:|---:|")
+    for label, taken in steps.items():
+        cpu = statistics.median(step["server_cpu_us_per_msg"] for step in taken)
+        p50 = statistics.median(step["latency_ms"]["p50"] for step in taken)
+        p99 = statistics.median(step["latency_ms"]["p99"] for step in taken)
+        print(f"| {label} | {cpu:.1f} us | {p50:.2f} ms | {p99:.2f} ms |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
