@@ -68,7 +68,12 @@ def create_app(settings: Settings) -> web.Application:
     app[SIO] = sio
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_seat_sweeper)
-    realtime.attach(sio, settings, lambda: app[DB])
+    dispatcher = realtime.attach(sio, settings, lambda: app[DB])
+
+    async def disconnect_everyone(_: web.Application) -> None:
+        await dispatcher.disconnect_everyone()
+
+    app.on_shutdown.append(disconnect_everyone)
     api.setup_routes(app)
     client_script.setup(app, settings)
     frontend.setup_frontend(app)

@@ -91,3 +91,22 @@ async def test_without_a_grace_period_a_disconnect_leaves_at_once(
             assert [p["nickname"] for p in (await host.wait_for(f"leftRoom{code}", timeout=2))[0]] == ["host"]
         finally:
             await group.close()
+
+
+async def test_a_server_restart_holds_the_seats_for_players_to_reclaim(
+    mongodb_uri: str, database_name: str, server_db: Database
+) -> None:
+    """Stopping a server records each open connection's departure while the database is still open."""
+    async with running_server(mongodb_uri=mongodb_uri, database_name=database_name) as first:
+        group = Players(first, "websocket")
+        host, bob, code = await room_with_bob(group)
+    held = await server_db.rooms.find_one({"code": code})
+    assert [("leaveAt" in player) for player in held["players"]] == [True, True]
+    async with running_server(mongodb_uri=mongodb_uri, database_name=database_name) as second:
+        returning = Player("bob", bob.token)
+        await returning.connect(second, "websocket")
+        try:
+            room = await server_db.rooms.find_one({"code": code})
+            assert [("leaveAt" in player) for player in room["players"]] == [True, False]
+        finally:
+            await returning.client.disconnect()
