@@ -2,8 +2,9 @@
 
     python bench/compare.py --variant stock:/tmp/base:WS_COMPRESSION=1 --variant now:: [--rate 6000] [--rounds 5]
 
-A variant is `label:code:settings`: `code` a checkout to run game_backend from
-(empty: this one) and `settings` comma-separated NAME=VALUE. All variants start
+A variant is `label:code:settings[:python]`: `code` a checkout to run game_backend
+from (empty: this one), `settings` comma-separated NAME=VALUE, and `python` the
+interpreter to run it with (empty: this one). All variants start
 together and get their players seated; then each round runs one relay step
 against each variant in turn, so a busy moment on a shared machine falls on
 all of them alike. Prints, per variant, the median server CPU per delivered
@@ -28,10 +29,10 @@ from workloads import Plan, relay_step, setup_rooms  # noqa: E402
 HIT = {"instrument": "drum", "motionType": "hit"}
 
 
-def variant(text: str) -> tuple[str, Path | None, dict[str, str]]:
-    label, code, settings = (text.split(":", 2) + ["", ""])[:3]
+def variant(text: str) -> tuple[str, Path | None, dict[str, str], str | None]:
+    label, code, settings, python = (text.split(":", 3) + ["", "", ""])[:4]
     pairs = dict(item.split("=", 1) for item in settings.split(",") if item)
-    return label, Path(code) if code else None, pairs
+    return label, Path(code) if code else None, pairs, python or None
 
 
 def main() -> int:
@@ -41,16 +42,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one step")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rooms", type=int, default=50)
-    parser.add_argument("--python", help="the interpreter that runs game_backend")
     args = parser.parse_args()
     plan = Plan(name="compare", rooms=args.rooms, step_seconds=args.seconds, ramp_start=args.rate, ramp_factor=1.0,
                 bisections=0, moderate=args.rate, chat_clients=0, chat_seconds=0, idle_counts=(), rounds=args.rounds)
     results = BENCH / "results"
-    steps: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in args.variant}
+    steps: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _, _ in args.variant}
     with ExitStack() as stack:
         running: list[tuple[str, Server, Generators]] = []
-        for label, code, settings in args.variant:
-            server = game_backend(results, code=code, python=args.python, **settings)
+        for label, code, settings, python in args.variant:
+            server = game_backend(results, code=code, python=python, **settings)
             server.log_path = results / f"compare-{label}.log"
             server.start()
             stack.callback(server.stop)
