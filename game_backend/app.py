@@ -68,12 +68,12 @@ def create_app(settings: Settings) -> web.Application:
     app[SIO] = sio
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_seat_sweeper)
-    dispatcher = realtime.attach(sio, settings, lambda: app[DB])
+    depart_everyone = realtime.attach(sio, settings, lambda: app[DB])
 
-    async def disconnect_everyone(_: web.Application) -> None:
-        await dispatcher.disconnect_everyone()
+    async def record_departures(_: web.Application) -> None:
+        await depart_everyone()
 
-    app.on_shutdown.append(disconnect_everyone)
+    app.on_shutdown.append(record_departures)
     api.setup_routes(app)
     client_script.setup(app, settings)
     frontend.setup_frontend(app)

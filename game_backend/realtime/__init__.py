@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import socketio
 
@@ -15,10 +15,15 @@ from .router import Dispatcher
 ROUTERS = (users.router, rooms.router, chat.router, games.router)
 
 
-def attach(sio: socketio.AsyncServer, settings: Settings, database: Callable[[], Database]) -> Dispatcher:
-    """Register every event handler on `sio`; `database` returns the handle once the app has started."""
+def attach(
+    sio: socketio.AsyncServer, settings: Settings, database: Callable[[], Database]
+) -> Callable[[], Awaitable[None]]:
+    """Register every event handler on `sio`; `database` returns the handle once the app has started.
+
+    Returns the coroutine function to await on shutdown, before the database closes.
+    """
     dispatcher = Dispatcher(sio, Connections(), settings, database)
-    users.attach_lifecycle(dispatcher)
+    depart_everyone = users.attach_lifecycle(dispatcher)
     for router in ROUTERS:
         dispatcher.attach(router)
-    return dispatcher
+    return depart_everyone

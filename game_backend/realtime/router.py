@@ -116,12 +116,6 @@ class Dispatcher:
         for name, route in router.routes.items():
             self.sio.on(name, self._dispatcher(name, route))
 
-    async def disconnect_everyone(self) -> None:
-        """Close this process's connections while the database is still open, so that each
-        disconnect is recorded (the seat held for the grace period) before the server stops."""
-        for sid in list(self.connections.by_sid):
-            await self.sio.disconnect(sid)
-
     def _dispatcher(self, name: str, route: Route) -> Callable[..., Awaitable[Ack | None]]:
         what = f"{name} payload"
 

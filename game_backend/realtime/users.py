@@ -10,6 +10,7 @@ token is anonymous: it receives only what is broadcast to everyone
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pymongo.errors import ConnectionFailure
@@ -36,8 +37,8 @@ async def login(ctx: EventContext, nickname: str) -> Ack:
     return {"ok": True, "nickname": nickname}
 
 
-def attach_lifecycle(dispatcher: Dispatcher) -> None:
-    """Register connect and disconnect, which are not ordinary events."""
+def attach_lifecycle(dispatcher: Dispatcher) -> Callable[[], Awaitable[None]]:
+    """Register connect and disconnect, which are not ordinary events; returns what to await on shutdown."""
     sio, settings = dispatcher.sio, dispatcher.settings
 
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -76,20 +77,37 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
 
     async def disconnect(sid: str, reason: Any = None) -> None:
         connection = dispatcher.connections.pop(sid)
-        if connection is None or connection.identity is None:
-            return
-        nickname = connection.identity.nickname
-        log.info("%s disconnected (%s): %s", nickname, sid, reason)
+        if connection is not None and connection.identity is not None:
+            log.info("%s disconnected (%s): %s", connection.identity.nickname, sid, reason)
+            await _record_departure(sid, connection)
+
+    async def depart_everyone() -> None:
+        """On shutdown, record every connection's departure while the database is still open,
+        then close the transports.
+
+        Only the Engine.IO transport is closed: a Socket.IO disconnect would tell clients
+        not to reconnect. They reconnect to this server once it is back (or to another
+        process) and reclaim their seats within the grace period.
+        """
+        for sid in list(dispatcher.connections.by_sid):
+            connection = dispatcher.connections.pop(sid)
+            if connection is not None and connection.identity is not None:
+                await _record_departure(sid, connection)
+        if sio.eio.sockets:
+            await sio.eio.disconnect()
+
+    async def _record_departure(sid: str, connection: Connection) -> None:
+        identity = connection.identity
+        assert identity is not None
         if connection.hits.rejected:
-            log.info("%s sent %d hits over the hit limit; they were dropped", nickname, connection.hits.rejected)
-        db = dispatcher.database()
+            log.info("%s sent %d hits over the hit limit; they were dropped", identity.nickname, connection.hits.rejected)
         try:
             if connection.room is not None:
-                await _give_up_or_hold_seat(connection.room, nickname)
-            if not await users.disconnected(db, connection.identity, sid):
-                await announce.user_status(sio, nickname, False)
+                await _give_up_or_hold_seat(connection.room, identity.nickname)
+            if not await users.disconnected(dispatcher.database(), identity, sid):
+                await announce.user_status(sio, identity.nickname, False)
         except ConnectionFailure:
-            log.warning("could not record that %s disconnected: the database did not answer", nickname)
+            log.warning("could not record that %s disconnected: the database did not answer", identity.nickname)
 
     async def _give_up_or_hold_seat(code: str, nickname: str) -> None:
         grace = settings.reconnect_grace_seconds
@@ -102,3 +120,4 @@ def attach_lifecycle(dispatcher: Dispatcher) -> None:
 
     sio.on("connect", connect)
     sio.on("disconnect", disconnect)
+    return depart_everyone
