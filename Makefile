@@ -60,5 +60,5 @@ bench-full: $(STAMP) $(BENCH_STAMP)
 	$(PY) bench/run.py --full
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache tests/artifacts
+	rm -rf $(VENV) .data .pytest_cache tests/artifacts node_modules tests/js/node_modules bench/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
