@@ -91,16 +91,7 @@ async def start_game(db: Database, code: str, nickname: str, lead_seconds: float
 
 async def player_loaded(db: Database, code: str, nickname: str) -> RoundChange:
     """Mark the player loaded; the last one to load fixes the start time. Loading twice changes nothing."""
-    game = await db.games.find_one_and_update(
-        {"code": code, "gameState": "playing", "players": {"$elemMatch": {"nickname": nickname, "loaded": False}}},
-        {"$set": {"players.$[me].loaded": True}},
-        array_filters=[{"me.nickname": nickname}],
-        return_document=AFTER,
-    )
-    if game is None:
-        await _require_player(db, code, nickname)
-        return RoundChange(code)
-    return await _advance(db, game)
+    return await _step(db, code, nickname, "loaded", {"loaded": True})
 
 
 async def game_ended(db: Database, code: str, nickname: str, score: int) -> RoundChange:
@@ -108,9 +99,14 @@ async def game_ended(db: Database, code: str, nickname: str, score: int) -> Roun
 
     The first score counts: ending again changes nothing. A player who ends counts as loaded.
     """
+    return await _step(db, code, nickname, "ended", {"score": score, "ended": True, "loaded": True})
+
+
+async def _step(db: Database, code: str, nickname: str, flag: str, changes: dict[str, Any]) -> RoundChange:
+    """Apply `changes` to the player's entry if `flag` is not set yet, then see what that completes."""
     game = await db.games.find_one_and_update(
-        {"code": code, "gameState": "playing", "players": {"$elemMatch": {"nickname": nickname, "ended": False}}},
-        {"$set": {"players.$[me].score": score, "players.$[me].ended": True, "players.$[me].loaded": True}},
+        {"code": code, "gameState": "playing", "players": {"$elemMatch": {"nickname": nickname, flag: False}}},
+        {"$set": {f"players.$[me].{field}": value for field, value in changes.items()}},
         array_filters=[{"me.nickname": nickname}],
         return_document=AFTER,
     )
