@@ -94,8 +94,9 @@ async function call(socket, event, ...args) {
   return ack;
 }
 
-// Several worker processes: REST goes to the first, each player's socket to the next worker in turn,
-// so the players of a room sit on different processes and every relay crosses Redis.
+// Several worker processes: REST goes to the first, each player's socket to the next worker in turn, so
+// the players of a room sit on different processes and every relay crosses Redis; with "placement": "room",
+// a room's four players share a worker (what a load balancer routing by room would do).
 function socketUrl(command, n) {
   const urls = command.urls && command.urls.length ? command.urls : [command.url];
   return urls[n % urls.length];
@@ -111,7 +112,8 @@ async function makeRoom(command, index) {
   for (let seat = 1; seat < 4; seat++) await rest(command.url, "PATCH", `/api/rooms/join/${code}`, undefined, tokens[seat]);
   const room = [];
   for (let seat = 0; seat < 4; seat++) {
-    const socket = await connect(socketUrl(command, index * 4 + seat), { token: tokens[seat] });
+    const slot = command.placement === "room" ? index : index * 4 + seat;
+    const socket = await connect(socketUrl(command, slot), { token: tokens[seat] });
     room.push({ nickname: nicknames[seat], code, socket, seq: 0, sentAt: new Float64Array(RING) });
     await call(socket, "joinRoom", { nickname: nicknames[seat], code });
     if (seat > 0) await call(socket, "ready");

@@ -34,7 +34,8 @@ PLANS = {
 HIT = {"instrument": "drum", "motionType": "hit"}
 
 
-def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: frozenset[str] = frozenset(),
+            placement: str = "player") -> dict[str, Any]:
     """Every workload (less those in `skip`) against one freshly started server."""
     say(f"{server.name}: starting")
     server.start()
@@ -46,7 +47,7 @@ def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: fr
                 say("  idle memory: " + ", ".join(f"{p['sockets']} sockets {p['kb_per_socket']:.1f} KB each"
                                                   + (f" ({p['failed']} failed: {p['first_error']})" if p["failed"] else "")
                                                   for p in memory["points"]))
-            setup = setup_rooms(server, generators, plan.rooms, HIT)
+            setup = setup_rooms(server, generators, plan.rooms, HIT, placement)
             say(f"  {setup['clients']} players in {plan.rooms} rooms ready in {setup['ms']} ms")
             relay = ramp(server, generators, plan, say)
             moderate = relay_step(server, generators, plan, plan.moderate)
@@ -75,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="an extra game_backend setting, e.g. --set WS_COMPRESSION=1 (repeatable)")
     parser.add_argument("--workers", type=int, default=1,
                         help="game_backend processes behind Redis (default 1: one process, no Redis)")
+    parser.add_argument("--placement", choices=["player", "room"], default="player",
+                        help="with --workers: spread sockets one player at a time (default) or one room at a time")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --workers above 1")
     parser.add_argument("--code", type=Path, help="run game_backend from this checkout (e.g. a git worktree of an older commit)")
     parser.add_argument("--skip", action="append", default=[], choices=["memory", "chat"],
@@ -101,12 +104,12 @@ def main(argv: list[str] | None = None) -> int:
                 server = Cluster(results, args.workers, args.redis_url, args.code, args.python, **settings)
             else:
                 server = game_backend(results, args.mongodb_uri, args.code, args.python, **settings)
-            runs[name].append(measure(server, plan, args.generators, frozenset(args.skip)))
+            runs[name].append(measure(server, plan, args.generators, frozenset(args.skip), args.placement))
 
     complete = runs["game_backend"] and runs["node"] and not args.skip
     table = rows(runs["game_backend"], runs["node"], plan) if complete else []
     record = {"plan": plan.__dict__, "machine": host, "settings": settings, "generators": args.generators,
-              "workers": args.workers,
+              "workers": args.workers, "placement": args.placement,
               "code": str(args.code) if args.code else "this checkout", "python": args.python or sys.executable,
               "seconds": round(time.monotonic() - started, 1), "table": table, "runs": runs}
     results.mkdir(exist_ok=True)

@@ -70,11 +70,14 @@ def idle_memory(server: Server | Cluster, generators: Generators, counts: tuple[
     return result
 
 
-def setup_rooms(server: Server | Cluster, generators: Generators, rooms: int, hit: dict[str, str]) -> dict[str, Any]:
+def setup_rooms(server: Server | Cluster, generators: Generators, rooms: int, hit: dict[str, str],
+                placement: str = "player") -> dict[str, Any]:
+    """Seat rooms*4 players and start a round in each; with several workers, `placement` spreads sockets
+    one player at a time ("player") or one room at a time ("room")."""
     per = split(rooms, len(generators.all))
     answers = generators.run(
-        [{"cmd": "setup", "url": server.url, "urls": server.urls, "rooms": n, "prefix": f"g{i}", **hit}
-         for i, n in enumerate(per)],
+        [{"cmd": "setup", "url": server.url, "urls": server.urls, "rooms": n, "prefix": f"g{i}",
+          "placement": placement, **hit} for i, n in enumerate(per)],
         timeout=300,
     )
     return {"clients": sum(answer["clients"] for answer in answers), "ms": max(answer["ms"] for answer in answers)}
