@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import re
 import sys
 import tracemalloc
 from pathlib import Path
@@ -49,7 +50,7 @@ async def probe(settings: Settings, sockets: int, top: int) -> None:
     print(f"Python allocations that grew with {sockets} idle sockets: {total / sockets / 1024:.1f} KB per socket")
     for stat in growth[:top]:
         frame = stat.traceback[0]
-        where = frame.filename.split("site-packages/")[-1].split("lib/python3")[-1]
+        where = re.sub(r".*/(site-packages|python3\.\d+)/", "", frame.filename)
         print(f"{stat.size_diff / sockets:8.0f} B {stat.count_diff / sockets:5.1f} blocks  {where}:{frame.lineno}")
 
 

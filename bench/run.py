@@ -117,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(json.dumps(record, indent=1))
     if table:
         print(markdown(table))
-    print(f"\n{plan.name} run, {record['seconds']:.0f} s; ratio = game_backend / Node. Details: {path.relative_to(BENCH.parent)}")
+    rounds = f", best of {plan.rounds} rounds" if plan.rounds > 1 else ""
+    print(f"\n{plan.name} run{rounds}, {record['seconds']:.0f} s; ratio = game_backend / Node. "
+          f"Details: {path.relative_to(BENCH.parent)}")
     return 0
 
 
