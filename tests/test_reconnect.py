@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 from game_backend.db import Database
@@ -110,3 +112,12 @@ async def test_a_server_restart_holds_the_seats_for_players_to_reclaim(
             assert [("leaveAt" in player) for player in room["players"]] == [True, False]
         finally:
             await returning.client.disconnect()
+
+
+async def test_a_server_with_an_unpolled_session_stops_promptly(mongodb_uri: str, database_name: str) -> None:
+    """A long-polling session whose client went quiet must not hold the shutdown up."""
+    async with asyncio.timeout(15):
+        async with running_server(mongodb_uri=mongodb_uri, database_name=database_name) as base_url:
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{base_url}/socket.io/?EIO=4&transport=polling") as response:
+                    assert response.status == 200
