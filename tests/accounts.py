@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import socketio
 
-from game_backend.db import Database, connect
+from game_backend.db import Database
 from game_backend.testing import running_server
 
+from .dbstate import inspected
 from .players import WAIT, rest
 
 FAST_BCRYPT = 4  # the lowest cost bcrypt accepts: the tests check behaviour, not hashing strength
@@ -25,10 +26,9 @@ async def site(mongodb_uri: str, database_name: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def site_db(site: str, mongodb_uri: str, database_name: str) -> AsyncIterator[Database]:
-    database = connect(mongodb_uri, database_name)
-    yield database
-    await database.client.drop_database(database_name)
-    await database.close()
+    """A handle on the database the `site` fixture uses, for assertions."""
+    async with inspected(mongodb_uri, database_name) as database:
+        yield database
 
 
 async def sign_up(base_url: str, email: str, nickname: str, pw: str = "correct horse") -> dict[str, Any]:

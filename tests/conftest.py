@@ -13,6 +13,7 @@ from game_backend.db import Database, connect
 from game_backend.embedded import EmbeddedDatabase
 from game_backend.testing import running_server
 
+from .dbstate import inspected
 from .players import Players
 
 
@@ -58,10 +59,8 @@ async def server(mongodb_uri: str, database_name: str) -> AsyncIterator[str]:
 @pytest.fixture
 async def server_db(server: str, mongodb_uri: str, database_name: str) -> AsyncIterator[Database]:
     """A handle on the database the `server` fixture uses, for assertions."""
-    database = connect(mongodb_uri, database_name)
-    yield database
-    await database.client.drop_database(database_name)
-    await database.close()
+    async with inspected(mongodb_uri, database_name) as database:
+        yield database
 
 
 @pytest.fixture(params=["websocket", "polling"])

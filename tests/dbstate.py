@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from game_backend.db import Database
+from game_backend.db import Database, connect
 
 
 async def snapshot(db: Database) -> dict[str, list[dict[str, Any]]]:
@@ -14,3 +16,14 @@ async def snapshot(db: Database) -> dict[str, list[dict[str, Any]]]:
         documents = await db.db[name].find({}).to_list(length=None)
         state[name] = sorted(documents, key=lambda document: str(document["_id"]))
     return state
+
+
+@asynccontextmanager
+async def inspected(mongodb_uri: str, database_name: str) -> AsyncIterator[Database]:
+    """A handle on a test's database for assertions; the database is dropped afterwards."""
+    database = connect(mongodb_uri, database_name)
+    try:
+        yield database
+    finally:
+        await database.client.drop_database(database_name)
+        await database.close()
