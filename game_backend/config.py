@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_JWT_SECRET = "development-secret-change-me-in-production"
@@ -52,7 +52,6 @@ class Settings:
     ws_compression: bool = False
     event_loop: str = "auto"
     json_library: str = "auto"
-    max_room_players: int = field(default=4, init=False)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

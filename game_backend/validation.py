@@ -13,11 +13,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from .errors import GameError
 
-ROOM_CODE_LENGTH = 6
 NICKNAME_MAX = 15
 MESSAGE_MAX = 500
-INSTRUMENT_MAX = 20
-ROOM_TYPES = ("codeGame", "match", "tutorial")
 
 _NICKNAME_RE = re.compile(r"^[\w-]{1,%d}$" % NICKNAME_MAX)
 EMAIL_MAX = 254
