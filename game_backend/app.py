@@ -19,11 +19,11 @@ from .db import Database, connect
 from .embedded import EmbeddedDatabase
 from .keys import DB, SETTINGS, SIO
 from .realtime.fanout import FanoutManager
+from .realtime.server import GameServer
 from .realtime.packets import strict_packets
 from .realtime.payload_limit import polling_payload_limit
 from .realtime import grace as grace_period
 from .realtime.transport import adapt_engineio
-from .realtime.websocket import configure_websocket
 from .speed import packet_json
 
 log = logging.getLogger(__name__)
@@ -33,13 +33,14 @@ class DatabaseUnavailable(RuntimeError):
     """The configured MongoDB did not answer at start-up."""
 
 
-def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
+def create_socketio_server(settings: Settings) -> GameServer:
     manager = (
         socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
         if settings.redis_url
         else FanoutManager()
     )
-    sio = socketio.AsyncServer(
+    sio = GameServer(
+        websocket_compression=settings.ws_compression,
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=socketio_origins(settings),
@@ -52,7 +53,6 @@ def create_socketio_server(settings: Settings) -> socketio.AsyncServer:
     # Socket.IO already runs every event handler in a task, so one task per message is enough.
     sio.eio.async_handlers = False
     adapt_engineio(sio)
-    configure_websocket(sio, settings.ws_compression)
     strict_packets(sio)
     return sio
 

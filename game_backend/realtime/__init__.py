@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-import socketio
-
 from ..config import Settings
 from ..db import Database
 from . import chat, games, rooms, users
 from .connection import Connections
 from .router import Dispatcher
+from .server import GameServer
 
 ROUTERS = (users.router, rooms.router, chat.router, games.router)
 
 
 def attach(
-    sio: socketio.AsyncServer, settings: Settings, database: Callable[[], Database]
+    sio: GameServer, settings: Settings, database: Callable[[], Database]
 ) -> Callable[[], Awaitable[None]]:
     """Register every event handler on `sio`; `database` returns the handle once the app has started.
 

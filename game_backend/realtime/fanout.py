@@ -1,12 +1,14 @@
-"""Room emits without a task per recipient: the Socket.IO manager for a single server process.
+"""Room emits encoded once and written to each recipient in one pass: the manager for a single process.
 
 python-socketio's AsyncManager.emit encodes a packet once, then starts one
-asyncio task per recipient and waits for them all. Handing a packet to an
-Engine.IO socket only appends it to that socket's send queue (it never waits),
-so those tasks buy nothing and cost a task, a done callback and a wait for each
-delivered message: on `hit`, relayed to three players dozens of times a second
-each, that was a tenth of the server's time. Here the encoded Engine.IO packet
-(one object, shared by every recipient) is queued for each recipient in turn.
+asyncio task per recipient and waits for them all, and each recipient's
+Engine.IO socket encodes it again. Handing a packet to a socket never waits
+(see engine.py), so those tasks buy nothing and cost a task, a done callback
+and a wait for each delivered message: on `hit`, relayed to three players
+dozens of times a second each, that was a tenth of the server's time. Here the
+packet is encoded once, down to its WebSocket frame, and that same frame is
+written for every recipient on a WebSocket; a recipient still on long-polling
+gets the Engine.IO packet queued.
 
 Emits that carry a callback, and everything else the manager does, are the
 library's. Several processes behind Redis use AsyncRedisManager unchanged.
@@ -19,6 +21,9 @@ from typing import Any
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet
+
+from .engine import Socket
+from .websocket import BINARY, frame
 
 
 class FanoutManager(socketio.AsyncManager):
@@ -38,9 +43,18 @@ class FanoutManager(socketio.AsyncManager):
         encoded = self.server.packet_class(packet.EVENT, namespace=namespace, data=[event, *args]).encode()
         parts = encoded if isinstance(encoded, list) else [encoded]
         eio_packets = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in parts]
+        frames = [_frame(eio_pkt) for eio_pkt in eio_packets]
         skip = skip_sid if isinstance(skip_sid, list) else (skip_sid,)
-        send = self.server.eio.send_packet
+        sockets: dict[str, Socket] = self.server.eio.sockets
         for sid, eio_sid in self.get_participants(namespace, room):
-            if sid not in skip:
-                for eio_pkt in eio_packets:
-                    await send(eio_sid, eio_pkt)
+            socket = sockets.get(eio_sid)
+            if socket is None or sid in skip:
+                continue
+            for eio_pkt, encoded in zip(eio_packets, frames):
+                if not socket.write_frame(eio_pkt, encoded):
+                    await socket.send(eio_pkt)
+
+
+def _frame(eio_pkt: eio_packet.Packet) -> bytes:
+    encoded = eio_pkt.encode()
+    return frame(encoded.encode()) if isinstance(encoded, str) else frame(encoded, BINARY)

@@ -42,7 +42,7 @@ async def player_loaded(ctx: EventContext, payload: PlayerLoaded) -> Ack:
     return OK
 
 
-@router.event("hit", Hit, hits=True)
+@router.event("hit", Hit, hits=True, inline=True)
 async def hit(ctx: EventContext, payload: Hit) -> Ack:
     code = _own_room(ctx, payload.nickname, payload.code)
     if ctx.connection.playing != code:

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import socketio
 from pymongo.errors import ConnectionFailure
 
 from ..config import Settings
@@ -20,6 +19,7 @@ from ..db import Database
 from ..errors import GameError
 from ..validation import parse
 from .connection import Connection, Connections
+from .server import GameServer
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ INTERNAL = GameError("INTERNAL", "something went wrong on the server")
 class EventContext:
     """What a handler may use: the server, the database, the settings and the calling connection."""
 
-    sio: socketio.AsyncServer
+    sio: GameServer
     db: Database
     settings: Settings
     connections: Connections
@@ -70,6 +70,7 @@ class Route:
     schema: Any
     chat: bool
     hits: bool
+    inline: bool
 
 
 class EventRouter:
@@ -79,12 +80,15 @@ class EventRouter:
         self.routes: dict[str, Route] = {}
 
     def event(
-        self, name: str, schema: Any = None, *, chat: bool = False, hits: bool = False
+        self, name: str, schema: Any = None, *, chat: bool = False, hits: bool = False, inline: bool = False
     ) -> Callable[[Handler], Handler]:
-        """`chat` events also spend the chat bucket; `hits` events spend the hit bucket instead of the shared one."""
+        """`chat` events also spend the chat bucket; `hits` events spend the hit bucket instead of the shared one.
+
+        An `inline` handler never waits on I/O, so it runs in the task that read the packet (see server.py).
+        """
 
         def register(handler: Handler) -> Handler:
-            self.routes[name] = Route(handler, schema, chat, hits)
+            self.routes[name] = Route(handler, schema, chat, hits, inline)
             return handler
 
         return register
@@ -105,7 +109,7 @@ def _within_limits(connection: Connection, route: Route) -> bool:
 class Dispatcher:
     """Registers routes on a Socket.IO server and runs each event through the same checks."""
 
-    def __init__(self, sio: socketio.AsyncServer, connections: Connections, settings: Settings,
+    def __init__(self, sio: GameServer, connections: Connections, settings: Settings,
                  database: Callable[[], Database]) -> None:
         self.sio = sio
         self.connections = connections
@@ -115,6 +119,8 @@ class Dispatcher:
     def attach(self, router: EventRouter) -> None:
         for name, route in router.routes.items():
             self.sio.on(name, self._dispatcher(name, route))
+            if route.inline:
+                self.sio.inline_events.add(name)
 
     def _dispatcher(self, name: str, route: Route) -> Callable[..., Awaitable[Ack | None]]:
         what = f"{name} payload"

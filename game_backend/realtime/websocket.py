@@ -1,94 +1,127 @@
-"""The WebSocket under Engine.IO: permessage-deflate by setting (WS_COMPRESSION), and coalesced sends.
+"""The WebSocket under one Engine.IO socket: compression by setting, and writes coalesced per loop turn.
 
-Compression. aiohttp's WebSocketResponse accepts the compression extension
-whenever a client offers it, and python-engineio's aiohttp driver creates that
-response with no say in it. Browsers and Node's `ws` always offer it. A
-compressed socket keeps a zlib deflate and inflate context for its whole life:
-measured here, about 120 KB per idle socket instead of about 32 KB, and a tenth
-more CPU per message, for game payloads of a few dozen bytes that barely
-compress. So it is off by default, and this server's driver creates the
-response with `compress` set from the setting: off, the handshake answer
-leaves the extension out (as RFC 7692 has a server decline it).
+Compression. aiohttp's WebSocketResponse accepts the permessage-deflate
+extension whenever a client offers it, and browsers and Node's `ws` always
+offer it. A compressed socket keeps a zlib deflate and inflate context for its
+whole life: measured here, about 120 KB per idle socket instead of about 30 KB,
+and a tenth more CPU per message, for game payloads of a few dozen bytes that
+barely compress. So it is off by default (WS_COMPRESSION): off, the handshake
+answer leaves the extension out, as RFC 7692 has a server decline it.
 
-Sends. Writing a frame is a system call, and on a busy server it was half of
-the time spent relaying a `hit`. Messages that Engine.IO hands over for one
-socket within one turn of the event loop (under load, several per socket) are
-framed here and written together, once, at the end of that turn. Order is kept:
-anything that cannot be coalesced (a compressed or binary frame, a large
-message, a socket whose peer reads slowly) first writes out what is waiting and
-then goes through aiohttp as usual, with its flow control.
+Writes. Writing a frame is a system call, and on a busy server it is the
+largest single cost of relaying a `hit`. Frames written to one socket within
+one turn of the event loop (under load, several per socket) are joined and
+written once, at the end of that turn. Writing never waits: a room emit
+hands the same frame to every recipient in one pass. A peer that stops
+reading while frames pile up (more than SLOW_PEER_LIMIT unsent) is cut off
+rather than allowed to grow the server's memory without bound.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import struct
-from typing import Any
 
-import socketio
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
-COALESCE_MAX = 16 * 1024  # bytes: a larger message is written on its own
-UNSENT_LIMIT = 64 * 1024  # bytes the transport may hold before sends wait for the peer, as aiohttp's do
+log = logging.getLogger(__name__)
+
+SLOW_PEER_LIMIT = 1024 * 1024  # unsent bytes after which a peer counts as gone
 TEXT = 0x81  # FIN + text opcode; a server's frames are not masked
+BINARY = 0x82
+DATA_MESSAGES = (WSMsgType.TEXT, WSMsgType.BINARY)
 
 
-def text_frame(payload: bytes) -> bytes:
-    """One unmasked, uncompressed WebSocket text frame (RFC 6455, section 5.2)."""
+def frame(payload: bytes, opcode: int = TEXT) -> bytes:
+    """One unmasked, uncompressed WebSocket frame (RFC 6455, section 5.2)."""
     size = len(payload)
     if size < 126:
-        return bytes((TEXT, size)) + payload
+        return bytes((opcode, size)) + payload
     if size < 1 << 16:
-        return struct.pack("!BBH", TEXT, 126, size) + payload
-    return struct.pack("!BBQ", TEXT, 127, size) + payload
+        return struct.pack("!BBH", opcode, 126, size) + payload
+    return struct.pack("!BBQ", opcode, 127, size) + payload
 
 
-def configure_websocket(sio: socketio.AsyncServer, compression: bool) -> None:
-    """Give this server's Engine.IO driver a WebSocket class that negotiates compression only if `compression`."""
-    driver = dict(sio.eio._async)  # a private copy: the driver's table is shared module state
-    library_websocket = driver["websocket"]
+class WebSocketLink:
+    """An accepted WebSocket: `write` frames without waiting, `receive` messages, `close` once."""
 
-    class WebSocket(library_websocket):  # type: ignore[misc, valid-type]
-        _frames: list[bytes]
-        _transport: asyncio.Transport | None
+    __slots__ = ("response", "_transport", "_frames", "_compressed", "_last_send")
 
-        async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
-            request: web.Request = environ["aiohttp.request"]
-            self._sock = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size, compress=compression)
-            await self._sock.prepare(request)
-            self._frames = []
-            self._transport = request.transport  # type: ignore[assignment]
-            self.environ = environ
-            await self.handler(self)
-            return self._sock
+    def __init__(self, response: web.WebSocketResponse, transport: asyncio.Transport, compressed: bool) -> None:
+        self.response = response
+        self._transport = transport
+        self._frames: list[bytes] = []
+        self._compressed = compressed
+        self._last_send: asyncio.Future[None] | None = None
 
-        async def send(self, message: str | bytes) -> None:
-            transport = self._transport
-            if (compression or not isinstance(message, str) or len(message) > COALESCE_MAX or transport is None
-                    or transport.get_write_buffer_size() > UNSENT_LIMIT):
-                self._flush()
-                if isinstance(message, str):
-                    await self._sock.send_str(message)
-                else:
-                    await self._sock.send_bytes(message)
-                return
-            if transport.is_closing():
-                raise ConnectionResetError("Cannot write to closing transport")
-            self._frames.append(text_frame(message.encode()))
-            if len(self._frames) == 1:
-                asyncio.get_running_loop().call_soon(self._flush)
+    @classmethod
+    async def accept(cls, request: web.Request, max_message_bytes: int, compression: bool) -> WebSocketLink:
+        """Answer the upgrade request; the extension is negotiated only if `compression`."""
+        response = web.WebSocketResponse(max_msg_size=max_message_bytes, compress=compression)
+        await response.prepare(request)
+        return cls(response, request.transport, compressed=bool(response.compress))  # type: ignore[arg-type]
 
-        def _flush(self) -> None:
-            if not self._frames:
-                return
-            data = self._frames[0] if len(self._frames) == 1 else b"".join(self._frames)
-            self._frames.clear()
-            if self._transport is not None and not self._transport.is_closing():
-                self._transport.write(data)
+    def write(self, message: str | bytes) -> None:
+        """Send one message (text for str, binary for bytes); frames go out together at the end of this loop turn."""
+        if self._compressed:
+            self._send_compressed(message)
+            return
+        if isinstance(message, str):
+            self.write_frame(frame(message.encode()))
+        else:
+            self.write_frame(frame(message, BINARY))
 
-        async def close(self) -> None:
-            self._flush()
-            await self._sock.close()
+    def write_frame(self, encoded: bytes) -> None:
+        """Send a frame already encoded with `frame` (one encoding shared by a room's recipients)."""
+        if self._compressed:
+            raise ValueError("a compressed WebSocket cannot take pre-encoded frames")
+        transport = self._transport
+        if transport.is_closing():
+            return
+        if transport.get_write_buffer_size() > SLOW_PEER_LIMIT:
+            log.warning("cutting off a WebSocket peer that is not reading (%d bytes unsent)",
+                        transport.get_write_buffer_size())
+            transport.abort()
+            return
+        self._frames.append(encoded)
+        if len(self._frames) == 1:
+            asyncio.get_running_loop().call_soon(self.flush)
 
-    driver["websocket"] = WebSocket
-    sio.eio._async = driver
+    @property
+    def takes_frames(self) -> bool:
+        return not self._compressed
+
+    def flush(self) -> None:
+        if not self._frames:
+            return
+        data = self._frames[0] if len(self._frames) == 1 else b"".join(self._frames)
+        self._frames.clear()
+        if not self._transport.is_closing():
+            self._transport.write(data)
+
+    def _send_compressed(self, message: str | bytes) -> None:
+        """Compressed frames go through aiohttp, which holds the deflate context: one task each, in order."""
+        self._last_send = asyncio.ensure_future(self._send_after(self._last_send, message))
+
+    async def _send_after(self, previous: asyncio.Future[None] | None, message: str | bytes) -> None:
+        if previous is not None:
+            await asyncio.wait((previous,))
+        if self.response.closed:
+            return
+        with contextlib.suppress(ConnectionError):
+            if isinstance(message, str):
+                await self.response.send_str(message)
+            else:
+                await self.response.send_bytes(message)
+
+    async def receive(self) -> str | bytes | None:
+        """The next text or binary message; None once the peer is gone or the socket is closing."""
+        message = await self.response.receive()
+        return message.data if message.type in DATA_MESSAGES else None
+
+    async def close(self) -> None:
+        """Send what is waiting and close; from another task, this wakes the task blocked in `receive`."""
+        self.flush()
+        await self.response.close(drain=False)
