@@ -18,10 +18,11 @@ from .cors import cors_middleware, socketio_origins
 from .db import Database, connect
 from .embedded import EmbeddedDatabase
 from .keys import DB, SETTINGS, SIO
+from .middlewares import path_under, scoped
 from .realtime.fanout import FanoutManager
 from .realtime.server import GameServer
 from .realtime.packets import strict_packets
-from .realtime.payload_limit import polling_payload_limit
+from .realtime.payload_limit import is_polling_post, polling_payload_limit
 from .realtime import grace as grace_period
 from .realtime.transport import adapt_engineio
 from .speed import packet_json
@@ -58,8 +59,12 @@ def create_socketio_server(settings: Settings) -> GameServer:
 
 
 def create_app(settings: Settings) -> web.Application:
+    api_only = path_under("/api/")
     middlewares = [
-        cors_middleware(settings), polling_payload_limit(), api.json_errors, api.identify,
+        scoped(api_only, cors_middleware(settings)),
+        scoped(is_polling_post, polling_payload_limit()),
+        scoped(api_only, api.json_errors),
+        scoped(api_only, api.identify),
     ]
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_payload_bytes)
     sio = create_socketio_server(settings)

@@ -68,14 +68,14 @@ def socketio_origins(settings: Settings) -> str | Callable[[str | None, dict[str
     return allowed
 
 
-def cors_middleware(settings: Settings, prefix: str = "/api/") -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
-    """CORS for the REST routes under `prefix`: headers and preflights for allowed origins, 403 for others."""
+def cors_middleware(settings: Settings) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """CORS for the REST routes (scoped to /api/): headers and preflights for allowed origins, 403 for others."""
     policy = OriginPolicy(settings.cors_origins)
 
     @web.middleware
     async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
         origin = request.headers.get("Origin")
-        if origin is None or not request.path.startswith(prefix):
+        if origin is None:
             return await handler(request)
         own = _own_origin(request.scheme, request.host, request.headers.get("X-Forwarded-Proto"))
         if not policy.allows(origin, own):

@@ -33,9 +33,7 @@ def error_response(error: GameError, status: int | None = None) -> web.Response:
 async def json_errors(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Every failure of an /api route answers `{"message", "code"}` with a fitting status."""
-    if not request.path.startswith("/api/"):
-        return await handler(request)
+    """Every failure of an /api route answers `{"message", "code"}` with a fitting status (scoped to /api/)."""
     try:
         return await handler(request)
     except GameError as error:
@@ -73,7 +71,7 @@ async def identify(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     """Check an /api request's Bearer token once, revocation included, so that `caller` stays a plain function."""
-    if request.path.startswith("/api/") and "Authorization" in request.headers:
+    if "Authorization" in request.headers:
         request[_IDENTITY] = await _verify(request)
     return await handler(request)
 

@@ -101,6 +101,7 @@ class Socket(AsyncSocket):
                 if queued is not None:
                     link.write(queued.encode())
             self.link = link
+            self.queue = None  # nothing is queued from now on; an idle socket is smaller without it
             self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
             await self._read(link)
         finally:

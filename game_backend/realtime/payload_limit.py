@@ -23,16 +23,20 @@ from ..keys import SETTINGS, SIO
 
 log = logging.getLogger(__name__)
 
+ENGINE_IO_PATH = "/socket.io/"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def polling_payload_limit(path: str = "/socket.io/") -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
-    """A middleware for the Engine.IO endpoint `path`."""
+def is_polling_post(request: web.Request) -> bool:
+    """A long-polling client sending packets: the requests the limit applies to."""
+    return request.method == "POST" and request.path == ENGINE_IO_PATH
+
+
+def polling_payload_limit() -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """A middleware for the Engine.IO endpoint's POST requests (scope it with `is_polling_post`)."""
 
     @web.middleware
     async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.method != "POST" or request.path != path:
-            return await handler(request)
         maximum = request.app[SETTINGS].max_payload_bytes
         if (request.content_length or 0) <= maximum:
             return await handler(request)
