@@ -49,13 +49,27 @@ def create_socketio_server(settings: Settings) -> GameServer:
         ping_timeout=settings.ping_timeout,
         max_http_buffer_size=settings.max_payload_bytes,
         json=packet_json(settings),
+        logger=_library_logger("socketio.server"),
+        engineio_logger=_library_logger("engineio.server"),
     )
-    # Engine.IO hands each message to Socket.IO inline instead of in a task of its own:
-    # Socket.IO already runs every event handler in a task, so one task per message is enough.
+    # Engine.IO hands each long-polling message to Socket.IO inline instead of in a task of its own
+    # (WebSocket messages always are, see realtime/engine.py): Socket.IO runs event handlers in tasks anyway.
     sio.eio.async_handlers = False
     adapt_engineio(sio)
     strict_packets(sio)
     return sio
+
+
+def _library_logger(name: str) -> logging.Logger:
+    """python-socketio's or python-engineio's logger, errors only (as the libraries default), through this app's logging.
+
+    Given no logger, each library adds a handler of its own that prints every
+    message a second time, bare, besides the app's timestamped line.
+    """
+    logger = logging.getLogger(name)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.ERROR)
+    return logger
 
 
 def create_app(settings: Settings) -> web.Application:
