@@ -20,10 +20,10 @@ from .embedded import EmbeddedDatabase
 from .keys import DB, SETTINGS, SIO
 from .middlewares import path_under, scoped
 from .realtime.fanout import FanoutManager
-from .realtime.server import GameServer
+from .realtime import grace as grace_period
 from .realtime.packets import strict_packets
 from .realtime.payload_limit import is_polling_post, polling_payload_limit
-from .realtime import grace as grace_period
+from .realtime.server import GameServer
 from .realtime.transport import adapt_engineio
 from .speed import packet_json
 
