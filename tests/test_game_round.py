@@ -382,3 +382,17 @@ async def test_a_burst_of_hits_sent_at_once_is_relayed_whole(players: Players) -
     await bob.wait_for(f"liveScore{host.nickname}", lambda _: received(bob, f"liveScore{host.nickname}") == 40)
     assert sorted(args[0] for args in bob.events[f"liveScore{host.nickname}"]) == list(range(40))
     assert host.client.connected
+
+
+async def test_hits_reach_the_others_in_the_order_they_were_sent(players: Players) -> None:
+    """`hit` is handled in the task that read it (realtime/server.py), so a player's hits never overtake each other."""
+    (host, bob, carol), code = await ready_room(players, 3)
+    await start([host, bob, carol], code)
+    for player in (host, bob, carol):
+        assert (await load(player, code))["ok"]
+    for i in range(60):
+        await host.emit("hit", hit(host, code, i))
+    for watcher in (bob, carol):
+        await watcher.wait_for(f"liveScore{host.nickname}",
+                               lambda _, w=watcher: received(w, f"liveScore{host.nickname}") == 60)
+        assert [args[0] for args in watcher.events[f"liveScore{host.nickname}"]] == list(range(60))
