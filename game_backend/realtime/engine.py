@@ -44,10 +44,10 @@ class Socket(AsyncSocket):
         elif not self.closed:
             self.link.write(pkt.encode())
 
-    def write_frame(self, pkt: Packet, encoded: bytes) -> bool:
-        """Write `pkt`, whose WebSocket frame is `encoded`, if this socket is on a WebSocket that takes frames.
+    def write_frame(self, encoded: bytes) -> bool:
+        """Write a packet's ready-made WebSocket frame, if this socket is on a WebSocket that takes frames.
 
-        False means the caller must `await send(pkt)` instead.
+        False means the caller must `await send(packet)` instead.
         """
         link = self.link
         if link is None or not link.takes_frames:

@@ -23,7 +23,7 @@ from engineio import packet as eio_packet
 from socketio import packet
 
 from .engine import Socket
-from .websocket import BINARY, frame
+from .websocket import message_frame
 
 
 class FanoutManager(socketio.AsyncManager):
@@ -43,7 +43,7 @@ class FanoutManager(socketio.AsyncManager):
         encoded = self.server.packet_class(packet.EVENT, namespace=namespace, data=[event, *args]).encode()
         parts = encoded if isinstance(encoded, list) else [encoded]
         eio_packets = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in parts]
-        frames = [_frame(eio_pkt) for eio_pkt in eio_packets]
+        frames = [message_frame(eio_pkt.encode()) for eio_pkt in eio_packets]
         skip = skip_sid if isinstance(skip_sid, list) else (skip_sid,)
         sockets: dict[str, Socket] = self.server.eio.sockets
         for sid, eio_sid in self.get_participants(namespace, room):
@@ -51,10 +51,5 @@ class FanoutManager(socketio.AsyncManager):
             if socket is None or sid in skip:
                 continue
             for eio_pkt, encoded in zip(eio_packets, frames):
-                if not socket.write_frame(eio_pkt, encoded):
+                if not socket.write_frame(encoded):
                     await socket.send(eio_pkt)
-
-
-def _frame(eio_pkt: eio_packet.Packet) -> bytes:
-    encoded = eio_pkt.encode()
-    return frame(encoded.encode()) if isinstance(encoded, str) else frame(encoded, BINARY)

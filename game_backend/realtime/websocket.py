@@ -44,6 +44,11 @@ def frame(payload: bytes, opcode: int = TEXT) -> bytes:
     return struct.pack("!BBQ", opcode, 127, size) + payload
 
 
+def message_frame(message: str | bytes) -> bytes:
+    """The frame of one message: a text frame for str, a binary frame for bytes."""
+    return frame(message.encode()) if isinstance(message, str) else frame(message, BINARY)
+
+
 class WebSocketLink:
     """An accepted WebSocket: `write` frames without waiting, `receive` messages, `close` once."""
 
@@ -67,14 +72,11 @@ class WebSocketLink:
         """Send one message (text for str, binary for bytes); frames go out together at the end of this loop turn."""
         if self._compressed:
             self._send_compressed(message)
-            return
-        if isinstance(message, str):
-            self.write_frame(frame(message.encode()))
         else:
-            self.write_frame(frame(message, BINARY))
+            self.write_frame(message_frame(message))
 
     def write_frame(self, encoded: bytes) -> None:
-        """Send a frame already encoded with `frame` (one encoding shared by a room's recipients)."""
+        """Send a frame already encoded with `message_frame` (one encoding shared by a room's recipients)."""
         if self._compressed:
             raise ValueError("a compressed WebSocket cannot take pre-encoded frames")
         transport = self._transport
