@@ -14,18 +14,15 @@ from pymongo.errors import PyMongoError
 from . import api, client_script, frontend, realtime
 from .config import Settings
 from .controllers import songs
-from .cors import cors_middleware, socketio_origins
+from .cors import cors_middleware, engine_origin_check
 from .db import Database, connect
 from .embedded import EmbeddedDatabase
 from .keys import DB, SETTINGS, SIO
 from .middlewares import path_under, scoped
-from .realtime.fanout import FanoutManager
 from .realtime import grace as grace_period
-from .realtime.packets import strict_packets
-from .realtime.payload_limit import is_polling_post, polling_payload_limit
-from .realtime.server import GameServer
-from .realtime.transport import adapt_engineio
 from .speed import packet_json
+from .transport.fanout import FanoutManager
+from .transport.socketio_server import SocketServer
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +31,29 @@ class DatabaseUnavailable(RuntimeError):
     """The configured MongoDB did not answer at start-up."""
 
 
-def create_socketio_server(settings: Settings) -> GameServer:
+def create_socketio_server(settings: Settings) -> SocketServer:
     manager = (
         socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
         if settings.redis_url
         else FanoutManager()
     )
-    sio = GameServer(
-        websocket_compression=settings.ws_compression,
-        async_mode="aiohttp",
+    return SocketServer(
         client_manager=manager,
-        cors_allowed_origins=socketio_origins(settings),
+        allow_origin=engine_origin_check(settings),
+        websocket_compression=settings.ws_compression,
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
+        connect_timeout=settings.connect_timeout,
         max_http_buffer_size=settings.max_payload_bytes,
         json=packet_json(settings),
         logger=_library_logger("socketio.server"),
-        engineio_logger=_library_logger("engineio.server"),
     )
-    # Engine.IO hands each long-polling message to Socket.IO inline instead of in a task of its own
-    # (WebSocket messages always are, see realtime/engine.py): Socket.IO runs event handlers in tasks anyway.
-    sio.eio.async_handlers = False
-    adapt_engineio(sio)
-    strict_packets(sio)
-    return sio
 
 
 def _library_logger(name: str) -> logging.Logger:
-    """python-socketio's or python-engineio's logger, errors only (as the libraries default), through this app's logging.
+    """python-socketio's logger, errors only (as the library defaults), through this app's logging.
 
-    Given no logger, each library adds a handler of its own that prints every
+    Given no logger, the library adds a handler of its own that prints every
     message a second time, bare, besides the app's timestamped line.
     """
     logger = logging.getLogger(name)
@@ -76,7 +66,6 @@ def create_app(settings: Settings) -> web.Application:
     api_only = path_under("/api/")
     middlewares = [
         scoped(api_only, cors_middleware(settings)),
-        scoped(is_polling_post, polling_payload_limit()),
         scoped(api_only, api.json_errors),
         scoped(api_only, api.identify),
     ]

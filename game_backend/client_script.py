@@ -8,7 +8,7 @@ no copy is committed. SOCKETIO_CLIENT_DIR points elsewhere (the package's
 `dist` folder) when the server is installed without the repository.
 
 The routes name the files exactly: every other path under /socket.io/ stays
-python-engineio's (its endpoint is `/socket.io/` itself).
+the Engine.IO server's (its endpoint is `/socket.io/` itself).
 """
 
 from __future__ import annotations

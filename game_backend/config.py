@@ -41,6 +41,7 @@ class Settings:
     reconnect_grace_seconds: float = 10.0
     ping_interval: float = 25.0
     ping_timeout: float = 20.0
+    connect_timeout: float = 45.0
     max_payload_bytes: int = 1_048_576
     event_rate: float = 50.0
     event_burst: int = 100
@@ -113,6 +114,7 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "reconnect_grace_seconds": ("RECONNECT_GRACE_SECONDS", float),
     "ping_interval": ("PING_INTERVAL", float),
     "ping_timeout": ("PING_TIMEOUT", float),
+    "connect_timeout": ("CONNECT_TIMEOUT", float),
     "max_payload_bytes": ("MAX_PAYLOAD_BYTES", int),
     "event_rate": ("EVENT_RATE", float),
     "event_burst": ("EVENT_BURST", int),

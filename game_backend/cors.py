@@ -7,7 +7,7 @@ lobby: same-origin requests never need CORS). Requests without an `Origin`
 header (curl, other servers, Node clients) are not browsers' cross-origin
 requests and pass as before.
 
-Socket.IO: python-engineio refuses an unlisted origin's handshake with 400,
+Socket.IO: the Engine.IO server refuses an unlisted origin's handshake with 400,
 for long-polling and WebSocket alike. REST (/api/...): a listed origin gets
 the Access-Control-* headers and its preflight answered; an unlisted one gets
 403, so a foreign page cannot even create guest accounts through a visitor's
@@ -17,8 +17,6 @@ browser.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
-
 from aiohttp import web
 
 from .config import Settings
@@ -51,19 +49,15 @@ def _own_origin(scheme: str, host: str | None, forwarded_proto: str | None) -> s
     return f"{scheme}://{host}"
 
 
-def socketio_origins(settings: Settings) -> str | Callable[[str | None, dict[str, Any]], bool]:
-    """The `cors_allowed_origins` argument for python-socketio."""
+def engine_origin_check(settings: Settings) -> Callable[[web.Request], bool] | None:
+    """Whether a browser page may open a Socket.IO session (the Engine.IO server's `allow_origin`); None: any page."""
     policy = OriginPolicy(settings.cors_origins)
     if policy.any:
-        return "*"
+        return None
 
-    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
-        if origin is None:
-            return True
-        request = environ.get("aiohttp.request")
-        scheme = request.scheme if request is not None else environ.get("wsgi.url_scheme", "http")
-        own = _own_origin(scheme, environ.get("HTTP_HOST"), environ.get("HTTP_X_FORWARDED_PROTO"))
-        return policy.allows(origin, own)
+    def allowed(request: web.Request) -> bool:
+        own = _own_origin(request.scheme, request.host, request.headers.get("X-Forwarded-Proto"))
+        return policy.allows(request.headers["Origin"], own)
 
     return allowed
 

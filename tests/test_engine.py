@@ -1,4 +1,4 @@
-"""The Engine.IO layer (realtime/engine.py): an idle WebSocket adds no task to aiohttp's, and pings still flow."""
+"""The Engine.IO layer (transport/): an idle WebSocket adds no task to aiohttp's, and pings still flow."""
 
 from __future__ import annotations
 

@@ -373,7 +373,7 @@ async def test_rankings_are_best_first_with_a_limit(players: Players) -> None:
 
 
 async def test_a_burst_of_hits_sent_at_once_is_relayed_whole(players: Players) -> None:
-    """Over long-polling the burst travels in one POST of 40 packets (python-engineio alone took 16)."""
+    """Over long-polling the burst travels in one POST of 40 packets, and back in GETs of at most 16 (python-engineio's client refuses more)."""
     (host, bob), code = await ready_room(players, 2)
     await start([host, bob], code)
     for player in (host, bob):
@@ -385,7 +385,7 @@ async def test_a_burst_of_hits_sent_at_once_is_relayed_whole(players: Players) -
 
 
 async def test_hits_reach_the_others_in_the_order_they_were_sent(players: Players) -> None:
-    """`hit` is handled in the task that read it (realtime/server.py), so a player's hits never overtake each other."""
+    """`hit` is handled in the task that read it (an inline event, transport/socketio_server.py), so a player's hits never overtake each other."""
     (host, bob, carol), code = await ready_room(players, 3)
     await start([host, bob, carol], code)
     for player in (host, bob, carol):

@@ -9,13 +9,13 @@ from ..db import Database
 from . import chat, games, rooms, users
 from .connection import Connections
 from .router import Dispatcher
-from .server import GameServer
+from ..transport.socketio_server import SocketServer
 
 ROUTERS = (users.router, rooms.router, chat.router, games.router)
 
 
 def attach(
-    sio: GameServer, settings: Settings, database: Callable[[], Database]
+    sio: SocketServer, settings: Settings, database: Callable[[], Database]
 ) -> Callable[[], Awaitable[None]]:
     """Register every event handler on `sio`; `database` returns the handle once the app has started.
 

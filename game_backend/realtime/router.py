@@ -19,7 +19,7 @@ from ..db import Database
 from ..errors import GameError
 from ..validation import parse
 from .connection import Connection, Connections
-from .server import GameServer
+from ..transport.socketio_server import SocketServer
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ INTERNAL = GameError("INTERNAL", "something went wrong on the server")
 class EventContext:
     """What a handler may use: the server, the database, the settings and the calling connection."""
 
-    sio: GameServer
+    sio: SocketServer
     db: Database
     settings: Settings
     connections: Connections
@@ -109,7 +109,7 @@ def _within_limits(connection: Connection, route: Route) -> bool:
 class Dispatcher:
     """Registers routes on a Socket.IO server and runs each event through the same checks."""
 
-    def __init__(self, sio: GameServer, connections: Connections, settings: Settings,
+    def __init__(self, sio: SocketServer, connections: Connections, settings: Settings,
                  database: Callable[[], Database]) -> None:
         self.sio = sio
         self.connections = connections

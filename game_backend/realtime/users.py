@@ -93,9 +93,7 @@ def attach_lifecycle(dispatcher: Dispatcher) -> Callable[[], Awaitable[None]]:
             connection = dispatcher.connections.pop(sid)
             if connection is not None and connection.identity is not None:
                 await _record_departure(sid, connection)
-        for socket in list(sio.eio.sockets.values()):
-            # Without waiting for the queue to drain: a polling session nobody polls never drains it.
-            await socket.close(wait=False, reason=sio.eio.reason.SERVER_DISCONNECT)
+        await sio.eio.disconnect()
 
     async def _record_departure(sid: str, connection: Connection) -> None:
         identity = connection.identity

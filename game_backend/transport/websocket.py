@@ -29,6 +29,7 @@ from aiohttp import WSMsgType, web
 log = logging.getLogger(__name__)
 
 SLOW_PEER_LIMIT = 1024 * 1024  # unsent bytes after which a peer counts as gone
+CLOSE_TIMEOUT = 5.0  # seconds a closing handshake may take before the connection is dropped
 TEXT = 0x81  # FIN + text opcode; a server's frames are not masked
 BINARY = 0x82
 DATA_MESSAGES = (WSMsgType.TEXT, WSMsgType.BINARY)
@@ -64,7 +65,7 @@ class WebSocketLink:
     @classmethod
     async def accept(cls, request: web.Request, max_message_bytes: int, compression: bool) -> WebSocketLink:
         """Answer the upgrade request; the extension is negotiated only if `compression`."""
-        response = web.WebSocketResponse(max_msg_size=max_message_bytes, compress=compression)
+        response = web.WebSocketResponse(max_msg_size=max_message_bytes, compress=compression, timeout=CLOSE_TIMEOUT)
         await response.prepare(request)
         return cls(response, request.transport, compressed=bool(response.compress))  # type: ignore[arg-type]
 
@@ -127,3 +128,8 @@ class WebSocketLink:
         """Send what is waiting and close; from another task, this wakes the task blocked in `receive`."""
         self.flush()
         await self.response.close(drain=False)
+
+    def abort(self) -> None:
+        """Drop the connection at once, without a closing handshake (for a peer that stopped answering)."""
+        self._frames.clear()
+        self._transport.abort()

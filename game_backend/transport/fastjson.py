@@ -1,4 +1,4 @@
-"""orjson behind the two functions python-socketio and python-engineio call on their `json` module.
+"""orjson behind the two functions python-socketio calls on its `json` module.
 
 Differences from the standard library that clients can see: none for valid
 JSON in and out. Output is compact UTF-8 (not \\u-escaped), which every JSON

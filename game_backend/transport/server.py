@@ -1,0 +1,371 @@
+"""The Engine.IO v4 server on aiohttp: HTTP requests in, sessions out, and the interface python-socketio drives.
+
+Every request to the Engine.IO path comes through `handle_request`, which
+checks it the way the protocol (and the Node.js server) does and answers a
+broken one with 400 and `{"code", "message"}`: an unknown transport (0), an
+unknown session (1), a handshake that is not a GET (2), anything else
+malformed (3), a refused connection (4), or a protocol version other than 4
+(5). A valid one opens a session, takes a GET (poll) or POST (packets) of a
+long-polling session, or turns into a WebSocket: a new session, or the
+upgrade of a long-polling one.
+
+python-socketio's AsyncServer sits on top (see socketio_server.py). It
+registers three handlers, `connect(sid, environ)`, `message(sid, data)` and
+`disconnect(sid, reason)`, and calls `send`, `disconnect`, `transport`,
+`get_session`... the public interface of python-engineio's AsyncServer,
+which this class provides (tests/test_socketio_seam.py checks it against python-socketio's source).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
+
+from aiohttp import web
+
+from .packets import MESSAGE, OPEN, Encoded, MalformedPacket, decode_payload, encode_payload
+from .session import OPEN_STATE, Reason, Session
+from .websocket import WebSocketLink
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_TRANSPORT, UNKNOWN_SID, BAD_HANDSHAKE_METHOD, BAD_REQUEST, FORBIDDEN, UNSUPPORTED_PROTOCOL_VERSION = range(6)
+ERROR_MESSAGES = {
+    UNKNOWN_TRANSPORT: "Transport unknown",
+    UNKNOWN_SID: "Session ID unknown",
+    BAD_HANDSHAKE_METHOD: "Bad handshake method",
+    BAD_REQUEST: "Bad request",
+    FORBIDDEN: "Forbidden",
+    UNSUPPORTED_PROTOCOL_VERSION: "Unsupported protocol version",
+}
+TRANSPORTS = ("polling", "websocket")
+PAYLOAD_CONTENT_TYPE = "text/plain"
+READ_CHUNK = 65536
+UPGRADE_TIMEOUT = 10.0
+
+OriginCheck = Callable[[web.Request], bool]
+Handler = Callable[..., Awaitable[Any]]
+
+
+class EngineServer:
+    """Engine.IO sessions over long-polling and WebSocket, for one aiohttp application.
+
+    `allow_origin(request)` decides whether a browser page from the request's
+    Origin may connect (None: any page). Other keyword arguments that
+    python-socketio passes to its Engine.IO server (`json`, `logger`,
+    `async_handlers`, ...) are accepted and have no effect here.
+    """
+
+    async_mode = "aiohttp"
+    reason = Reason
+
+    def __init__(self, *, ping_interval: float = 25.0, ping_timeout: float = 20.0,
+                 max_http_buffer_size: int = 1_000_000, allow_origin: OriginCheck | None = None,
+                 websocket_compression: bool = False, upgrade_timeout: float = UPGRADE_TIMEOUT,
+                 **library_options: Any) -> None:
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.max_payload = max_http_buffer_size
+        self.allow_origin = allow_origin
+        self.websocket_compression = websocket_compression
+        self.upgrade_timeout = upgrade_timeout
+        # A client silent for this long is gone anyway: a polling body must arrive within it, and a
+        # session the server closed waits this long for the GET that carries its CLOSE packet.
+        self.patience = ping_interval + ping_timeout
+        self.sockets: dict[str, Session] = {}
+        self.handlers: dict[str, Handler] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # The interface python-socketio uses
+
+    def on(self, event: str, handler: Handler) -> None:
+        """Register the `connect`, `message` or `disconnect` handler."""
+        self.handlers[event] = handler
+
+    def attach(self, app: web.Application, engineio_path: str = "engine.io") -> None:
+        app.router.add_route("*", f"/{engineio_path.strip('/')}/", self.handle_request)
+
+    async def send(self, sid: str, data: str | bytes) -> None:
+        """Send a message (text, or binary for bytes) to session `sid`, if it is still open."""
+        session = self.sockets.get(sid)
+        if session is not None:
+            session.send(MESSAGE + data if isinstance(data, str) else data)
+
+    async def send_packet(self, sid: str, packet: Any) -> None:
+        """Send an encoded-on-demand packet (anything with `encode()`, as python-engineio's Packet)."""
+        session = self.sockets.get(sid)
+        if session is not None:
+            session.send(packet.encode())
+
+    async def disconnect(self, sid: str | None = None) -> None:
+        """Close session `sid`, or every session."""
+        if sid is None:
+            await asyncio.gather(*(session.close(Reason.SERVER_DISCONNECT) for session in list(self.sockets.values())))
+            return
+        session = self.sockets.get(sid)
+        if session is not None:
+            await session.close(Reason.SERVER_DISCONNECT)
+
+    def transport(self, sid: str) -> str:
+        return self.sockets[sid].transport
+
+    async def get_session(self, sid: str) -> dict[str, Any]:
+        return self.sockets[sid].session
+
+    async def save_session(self, sid: str, session: dict[str, Any]) -> None:
+        self.sockets[sid].session = session
+
+    @contextlib.asynccontextmanager
+    async def session(self, sid: str) -> AsyncIterator[dict[str, Any]]:
+        """`async with eio.session(sid) as session:` the client's session, saved back on exit."""
+        session = await self.get_session(sid)
+        yield session
+        await self.save_session(sid, session)
+
+    def generate_id(self) -> str:
+        return secrets.token_urlsafe(15)
+
+    def start_background_task(self, target: Callable[..., Coroutine[Any, Any, Any]], *args: Any,
+                              **kwargs: Any) -> asyncio.Task[Any]:
+        return self.spawn(target(*args, **kwargs))
+
+    async def sleep(self, seconds: float = 0) -> None:
+        await asyncio.sleep(seconds)
+
+    def create_event(self) -> asyncio.Event:
+        return asyncio.Event()
+
+    def create_queue(self, *args: Any, **kwargs: Any) -> asyncio.Queue[Any]:
+        return asyncio.Queue(*args, **kwargs)
+
+    def get_queue_empty_exception(self) -> type[Exception]:
+        return asyncio.QueueEmpty
+
+    async def shutdown(self) -> None:
+        """Nothing runs in the background here but the sessions' own timers and requests."""
+
+    # What sessions call back
+
+    def session_of(self, sid: str) -> Session | None:
+        return self.sockets.get(sid)
+
+    async def handle_message(self, session: Session, data: str | bytes) -> None:
+        try:
+            await self.handlers["message"](session.sid, data)
+        except Exception:
+            log.exception("session %s: handling a message failed", session.sid)
+
+    async def handle_close(self, session: Session, reason: str) -> None:
+        handler = self.handlers.get("disconnect")
+        if handler is None:
+            return
+        try:
+            await handler(session.sid, reason)
+        except Exception:
+            log.exception("session %s: the disconnect handler failed", session.sid)
+
+    def forget(self, session: Session) -> None:
+        if self.sockets.get(session.sid) is session:
+            del self.sockets[session.sid]
+
+    def forget_later(self, session: Session) -> None:
+        asyncio.get_running_loop().call_later(self.patience, session.expire)
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # Requests
+
+    async def handle_request(self, request: web.Request) -> web.StreamResponse:
+        """Every request to the Engine.IO path."""
+        origin = request.headers.get("Origin")
+        if origin is not None and self.allow_origin is not None and not self.allow_origin(request):
+            return _error(BAD_REQUEST, f"origin {origin} is not allowed")
+        if request.method == "OPTIONS":
+            return _preflight(request)
+        query = request.query
+        transport = query.get("transport")
+        if transport not in TRANSPORTS:
+            return _error(UNKNOWN_TRANSPORT, request=request)
+        websocket = request.headers.get("Upgrade", "").lower() == "websocket"
+        sid = query.get("sid")
+        if sid is None:
+            if request.method != "GET":
+                return _error(BAD_HANDSHAKE_METHOD, request=request)
+            if query.get("EIO") != "4":
+                return _error(UNSUPPORTED_PROTOCOL_VERSION, request=request)
+            if transport == "websocket":
+                return await self._open_websocket(request) if websocket else _error(BAD_REQUEST, request=request)
+            return await self._open_polling(request)
+        session = self.sockets.get(sid)
+        if session is None:
+            return _error(UNKNOWN_SID, request=request)
+        if transport == "websocket":
+            return await self._upgrade(request, session) if websocket else _error(BAD_REQUEST, request=request)
+        if session.link is not None:
+            return _error(BAD_REQUEST, "the session has moved to its WebSocket", request=request)
+        if request.method == "GET":
+            return await self._poll(request, session)
+        if request.method == "POST":
+            return await self._post(request, session)
+        return _error(BAD_REQUEST, f"{request.method} is not a long-polling request", request=request)
+
+    async def _open(self, request: web.Request, upgrades: list[str]) -> Session | None:
+        """A new session: its OPEN packet queued first, then python-socketio's `connect` handler asked."""
+        sid = self.generate_id()
+        session = Session(self, sid, _environ(request))
+        self.sockets[sid] = session
+        session.send(OPEN + json.dumps({
+            "sid": sid,
+            "upgrades": upgrades,
+            "pingInterval": round(self.ping_interval * 1000),
+            "pingTimeout": round(self.ping_timeout * 1000),
+            "maxPayload": self.max_payload,
+        }, separators=(",", ":")))
+        if await self.handlers["connect"](sid, session.environ) is False:
+            self.forget(session)
+            return None
+        return session
+
+    async def _open_polling(self, request: web.Request) -> web.StreamResponse:
+        session = await self._open(request, ["websocket"])
+        if session is None:
+            return _error(FORBIDDEN, request=request)
+        session.start_heartbeat()
+        return _payload(request, await session.poll() or [])
+
+    async def _open_websocket(self, request: web.Request) -> web.StreamResponse:
+        link = await WebSocketLink.accept(request, self.max_payload, self.websocket_compression)
+        session = await self._open(request, [])
+        if session is None:
+            await link.close()
+            return link.response
+        waiting, session.outbox = session.outbox, []
+        for packet in waiting:
+            link.write(packet)
+        session.attach_websocket(link)
+        session.start_heartbeat()
+        await session.serve_websocket(link)
+        return link.response
+
+    async def _upgrade(self, request: web.Request, session: Session) -> web.StreamResponse:
+        link = await WebSocketLink.accept(request, self.max_payload, self.websocket_compression)
+        if session.link is not None or session.upgrading or session.state is not OPEN_STATE:
+            await link.close()  # one upgrade per session; a second WebSocket is turned away, as Node does
+            return link.response
+        if not await session.upgrade(link, self.upgrade_timeout):
+            await link.close()  # the session carries on over long-polling
+            return link.response
+        log.debug("session %s upgraded to WebSocket", session.sid)
+        await session.serve_websocket(link)
+        return link.response
+
+    async def _poll(self, request: web.Request, session: Session) -> web.StreamResponse:
+        packets = await session.poll()
+        if packets is None:
+            return _error(BAD_REQUEST, "a GET out of turn (a second one while one waits, or one after the upgrade)",
+                          request=request)
+        return _payload(request, packets)
+
+    async def _post(self, request: web.Request, session: Session) -> web.StreamResponse:
+        if session.posting:
+            await session.close(Reason.TRANSPORT_ERROR)
+            return _error(BAD_REQUEST, "a second POST while one was being read", request=request)
+        if request.content_type == "application/octet-stream":
+            await session.close(Reason.TRANSPORT_ERROR)
+            return _error(BAD_REQUEST, "protocol v4 sends binary packets in base64", request=request)
+        session.posting = True
+        try:
+            body = await self._read_body(request)
+        finally:
+            session.posting = False
+        if body is None:
+            await session.close(Reason.TRANSPORT_ERROR)
+            return web.json_response({"code": BAD_REQUEST, "message": f"a payload is at most {self.max_payload} bytes"},
+                                     status=413, headers=_cors_headers(request))
+        if isinstance(body, TimeoutError):
+            await session.close(Reason.TRANSPORT_ERROR)
+            return web.json_response({"code": BAD_REQUEST, "message": "the payload did not arrive in time"},
+                                     status=408, headers=_cors_headers(request))
+        try:
+            packets = decode_payload(body.decode("utf-8"))
+        except (MalformedPacket, UnicodeDecodeError) as error:
+            log.info("closing session %s: a malformed payload (%s)", session.sid, error)
+            await session.close(Reason.TRANSPORT_ERROR)
+            return _error(BAD_REQUEST, "a malformed payload", request=request)
+        for kind, data in packets:
+            if session.closed:
+                break
+            await session.receive(kind, data)
+        return web.Response(text="ok", content_type="text/html", headers=_cors_headers(request))
+
+    async def _read_body(self, request: web.Request) -> bytes | TimeoutError | None:
+        """The POST body, or None when it is over the size limit, or TimeoutError when it comes too slowly."""
+        if (request.content_length or 0) > self.max_payload:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.patience):
+                while chunk := await request.content.read(READ_CHUNK):
+                    size += len(chunk)
+                    if size > self.max_payload:
+                        return None
+                    chunks.append(chunk)
+        except TimeoutError as error:
+            return error
+        return b"".join(chunks)
+
+
+def _environ(request: web.Request) -> dict[str, Any]:
+    """What python-socketio hands the `connect` handler: a WSGI-style view of the opening request."""
+    environ: dict[str, Any] = {
+        "aiohttp.request": request,
+        "REQUEST_METHOD": request.method,
+        "PATH_INFO": request.path,
+        "QUERY_STRING": request.query_string,
+        "REMOTE_ADDR": request.remote or "",
+        "wsgi.url_scheme": request.scheme,
+    }
+    for name, value in request.headers.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+def _cors_headers(request: web.Request) -> dict[str, str]:
+    """A browser page's origin, once allowed, may read the answer (with credentials, as socket.io-client can ask)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+
+
+def _preflight(request: web.Request) -> web.Response:
+    headers = _cors_headers(request)
+    headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    requested = request.headers.get("Access-Control-Request-Headers")
+    if requested:
+        headers["Access-Control-Allow-Headers"] = requested
+    return web.Response(status=204, headers=headers)
+
+
+def _payload(request: web.Request, packets: list[Encoded]) -> web.Response:
+    headers = _cors_headers(request)
+    headers["Cache-Control"] = "no-store"
+    return web.Response(text=encode_payload(packets), content_type=PAYLOAD_CONTENT_TYPE, charset="utf-8",
+                        headers=headers)
+
+
+def _error(code: int, message: str | None = None, *, request: web.Request | None = None) -> web.Response:
+    status = 403 if code == FORBIDDEN else 400
+    headers = _cors_headers(request) if request is not None else {}
+    return web.json_response({"code": code, "message": message or ERROR_MESSAGES[code]}, status=status,
+                             headers=headers)

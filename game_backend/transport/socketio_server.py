@@ -1,0 +1,215 @@
+"""python-socketio's AsyncServer on this package's Engine.IO server: the one seam between the two layers.
+
+python-socketio stays the Socket.IO layer: namespaces, rooms, acks, the
+client manager, the handlers. This subclass chooses the Engine.IO server and
+takes over the steps where the library and the Socket.IO protocol (and the
+Node.js server, which passes the protocol's test suite) part ways:
+
+- Reading a packet (`_handle_eio_message`): packets are decoded by
+  socketio_packets.decode, and anything socket.io-parser would refuse, or a
+  binary packet over the attachment limits, closes the connection that sent it.
+  Events named in `inline_events` run in the task that read them instead of a
+  task each (a handler that never waits on I/O gains nothing from one).
+- Joining a namespace (`_handle_connect`): an unknown namespace is answered
+  `{"message": "Invalid namespace"}`; the CONNECT packet goes out before
+  anything the `connect` handler emitted to the socket (held back meanwhile);
+  a session that closed while its handler ran is disconnected at once.
+- The connect timeout (`_handle_eio_connect`): a session that joins no
+  namespace within `connect_timeout` seconds is closed, as Node's
+  `connectTimeout` does.
+
+Each of these overrides one of python-socketio's own methods, named in
+SEAM; tests/test_socketio_seam.py fails if a python-socketio release moves
+any of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import socketio
+from socketio import exceptions
+
+from . import socketio_packets as packets
+from .packets import MESSAGE
+from .server import EngineServer
+
+log = logging.getLogger(__name__)
+
+# python-socketio methods this class overrides or calls, with the parameters it relies on.
+SEAM = {
+    "_engineio_server_class": ("self",),
+    "_handle_eio_connect": ("self", "eio_sid", "environ"),
+    "_handle_eio_message": ("self", "eio_sid", "data"),
+    "_handle_connect": ("self", "eio_sid", "namespace", "data"),
+    "_handle_disconnect": ("self", "eio_sid", "namespace", "reason"),
+    "_handle_event": ("self", "eio_sid", "namespace", "id", "data"),
+    "_handle_event_internal": ("self", "server", "sid", "eio_sid", "data", "namespace", "id"),
+    "_handle_ack": ("self", "eio_sid", "namespace", "id", "data"),
+    "_handle_eio_disconnect": ("self", "eio_sid", "reason"),
+    "_trigger_event": ("self", "event", "namespace", "args"),
+}
+DEFAULT_CONNECT_TIMEOUT = 45.0  # seconds, as the Node server's default
+
+
+class _PartialBinary:
+    """A binary packet waiting for its attachments."""
+
+    __slots__ = ("packet", "attachments", "size")
+
+    def __init__(self, packet: packets.Decoded) -> None:
+        self.packet = packet
+        self.attachments: list[bytes] = []
+        self.size = 0
+
+
+class SocketServer(socketio.AsyncServer):
+    """A python-socketio server on EngineServer. `connect_timeout` and the Engine.IO options are keyword arguments."""
+
+    def __init__(self, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, **options: Any) -> None:
+        super().__init__(**options)
+        self.eio: EngineServer
+        self.inline_events: set[str] = set()
+        self.connect_timeout = connect_timeout
+        self._loads = self.packet_class.json.loads
+        self._partial: dict[str, _PartialBinary] = {}
+        self._namespace_timers: dict[str, asyncio.TimerHandle] = {}
+
+    def _engineio_server_class(self) -> type[EngineServer]:
+        return EngineServer
+
+    async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> None:
+        await super()._handle_eio_connect(eio_sid, environ)
+        self._namespace_timers[eio_sid] = asyncio.get_running_loop().call_later(
+            self.connect_timeout, self._no_namespace_joined, eio_sid)
+
+    def _no_namespace_joined(self, eio_sid: str) -> None:
+        self._namespace_timers.pop(eio_sid, None)
+        log.info("closing session %s: it joined no namespace within %g s", eio_sid, self.connect_timeout)
+        self.eio.spawn(self.eio.disconnect(eio_sid))
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: str) -> None:
+        timer = self._namespace_timers.pop(eio_sid, None)
+        if timer is not None:
+            timer.cancel()
+        self._partial.pop(eio_sid, None)
+        await super()._handle_eio_disconnect(eio_sid, reason)
+
+    async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
+        """One Engine.IO message: a Socket.IO packet, or an attachment of the binary packet before it."""
+        partial = self._partial.get(eio_sid)
+        if partial is not None:
+            await self._attachment(eio_sid, partial, data)
+            return
+        if not isinstance(data, str):
+            await self._refuse(eio_sid, "an attachment without a binary packet")
+            return
+        try:
+            packet = packets.decode(data, self._loads)
+        except packets.MalformedPacket as error:
+            await self._refuse(eio_sid, str(error))
+            return
+        kind = packet.kind
+        if kind == packets.EVENT:
+            await self._event(eio_sid, packet.namespace, packet.id, packet.data)
+        elif kind == packets.ACK:
+            await self._handle_ack(eio_sid, packet.namespace, packet.id, packet.data)
+        elif kind == packets.CONNECT:
+            await self._handle_connect(eio_sid, packet.namespace, packet.data)
+        elif kind == packets.DISCONNECT:
+            await self._handle_disconnect(eio_sid, packet.namespace, self.reason.CLIENT_DISCONNECT)
+        elif self.manager.sid_from_eio_sid(eio_sid, packet.namespace) is None:
+            await self._refuse(eio_sid, "a binary packet outside a joined namespace")
+        elif packet.attachments == 0:
+            await self._complete(eio_sid, packet, [])
+        else:
+            self._partial[eio_sid] = _PartialBinary(packet)
+
+    async def _attachment(self, eio_sid: str, partial: _PartialBinary, data: str | bytes) -> None:
+        if isinstance(data, str):
+            await self._refuse(eio_sid, "text where a binary attachment was due")
+            return
+        partial.size += len(data)
+        if partial.size > self.eio.max_payload:
+            await self._refuse(eio_sid, "binary attachments over the size limit")
+            return
+        partial.attachments.append(data)
+        if len(partial.attachments) == partial.packet.attachments:
+            del self._partial[eio_sid]
+            await self._complete(eio_sid, partial.packet, partial.attachments)
+
+    async def _complete(self, eio_sid: str, packet: packets.Decoded, attachments: list[bytes]) -> None:
+        data = self.packet_class.reconstruct_binary(packet.data, attachments)
+        if packet.kind == packets.BINARY_EVENT:
+            await self._event(eio_sid, packet.namespace, packet.id, data)
+        else:
+            await self._handle_ack(eio_sid, packet.namespace, packet.id, data)
+
+    async def _event(self, eio_sid: str, namespace: str, ack_id: int | None, data: list[Any]) -> None:
+        if data[0] not in self.inline_events:
+            await self._handle_event(eio_sid, namespace, ack_id, data)
+            return
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if self.manager.is_connected(sid, namespace):
+            await self._handle_event_internal(self, sid, eio_sid, data, namespace, ack_id)
+
+    async def _refuse(self, eio_sid: str, why: str) -> None:
+        """A packet socket.io-parser would refuse: the Node server closes the connection, and so does this one
+        (after a DISCONNECT for each namespace the client joined, so that it does not reconnect to send it again)."""
+        log.info("closing session %s: it sent a malformed Socket.IO packet (%s)", eio_sid, why)
+        self._partial.pop(eio_sid, None)
+        for namespace in list(self.manager.get_namespaces()):
+            sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+            if sid is not None:
+                await self.disconnect(sid, namespace)  # DISCONNECT tells the client not to come back with it
+        await self.eio.disconnect(eio_sid)
+
+    def _serves(self, namespace: str) -> bool:
+        return (namespace in self.handlers or namespace in self.namespace_handlers
+                or self.namespaces == "*" or namespace in self.namespaces)
+
+    async def _handle_connect(self, eio_sid: str, namespace: str, data: Any) -> None:
+        """The client joins `namespace`; the `connect` handler may refuse it (ConnectionRefusedError or False)."""
+        session = self.eio.session_of(eio_sid)
+        if session is None:
+            return
+        if not self._serves(namespace):
+            session.send(self._encoded(packets.CONNECT_ERROR, namespace, {"message": "Invalid namespace"}))
+            return
+        sid = await self.manager.pre_connect(eio_sid, namespace)
+        if sid is None:
+            session.send(self._encoded(packets.CONNECT_ERROR, namespace, {"message": "Already connected"}))
+            return
+        timer = self._namespace_timers.pop(eio_sid, None)
+        if timer is not None:
+            timer.cancel()
+        refusal = await self._ask_connect_handler(session, sid, namespace, data)
+        if refusal is not None:
+            session.release(self._encoded(packets.CONNECT_ERROR, namespace, refusal), keep_held=False)
+            await self.manager.disconnect(sid, namespace, ignore_queue=True)
+            return
+        session.release(self._encoded(packets.CONNECT, namespace, {"sid": sid}))
+        await self.manager.connect(sid, namespace)
+        if session.closed:
+            # The session ended while the handler ran; its disconnect found the namespace not yet joined.
+            await self._handle_disconnect(eio_sid, namespace, self.reason.TRANSPORT_CLOSE)
+
+    async def _ask_connect_handler(self, session: Any, sid: str, namespace: str, auth: Any) -> dict[str, Any] | None:
+        """None when the handler accepts; otherwise the CONNECT_ERROR data saying why not."""
+        environ = self.environ.get(session.sid, {})
+        session.hold()
+        try:
+            accepted = await self._trigger_event("connect", namespace, sid, environ, auth)
+        except exceptions.ConnectionRefusedError as refused:
+            return refused.error_args
+        except ConnectionRefusedError:
+            return {"message": "Connection refused by server"}
+        except Exception:
+            log.exception("the connect handler of %s failed", namespace)
+            return {"message": "the server could not accept the connection"}
+        return {"message": "Connection rejected by server"} if accepted is False else None
+
+    def _encoded(self, kind: int, namespace: str, data: Any) -> str:
+        return MESSAGE + self.packet_class(kind, data=data, namespace=namespace).encode()
