@@ -74,6 +74,8 @@ def rows(ours: list[Run], theirs: list[Run], plan: Any) -> list[tuple[str, str, 
         lambda r: r["moderate"]["server_cpu_us_per_msg"], False, 1, " us")
     add("relay at half of the server's own highest: p99", lambda r: (r.get("half") or {}).get("latency_ms", {}).get("p99"),
         False, 2, " ms")
+    add("relay at 80% of the server's own highest: p99",
+        lambda r: (r.get("four_fifths") or {}).get("latency_ms", {}).get("p99"), False, 2, " ms")
     add("chat (sendMessage + ack; ours stored in the database, Node's in memory): msg/s",
         lambda r: r["chat"]["per_s"], True)
     for q in ("p50", "p99"):

@@ -52,10 +52,12 @@ def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: fr
             relay = ramp(server, generators, plan, say)
             moderate = relay_step(server, generators, plan, plan.moderate)
             say(f"  at {plan.moderate}/s: latency {moderate['latency_ms']}, server {100 * moderate['server_cpu_core']:.0f}%")
-            half = None
+            half = four_fifths = None
             if relay["best"]:
                 half = relay_step(server, generators, plan, relay["best"]["delivered_per_s"] / 2)
                 say(f"  at half of highest ({half['target_per_s']}/s): latency {half['latency_ms']}")
+                four_fifths = relay_step(server, generators, plan, relay["best"]["delivered_per_s"] * 0.8)
+                say(f"  at 80% of highest ({four_fifths['target_per_s']}/s): latency {four_fifths['latency_ms']}")
             if "chat" not in skip:
                 chatting = chat(server, generators, plan)
                 say(f"  chat: {chatting['per_s']:.0f} msg/s, ack latency {chatting['ack_latency_ms']}, "
@@ -63,7 +65,7 @@ def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: fr
     finally:
         server.stop()
     return {"server": server.name, "memory": memory, "setup": setup, "relay": relay, "moderate": moderate,
-            "half": half, "chat": chatting}
+            "half": half, "four_fifths": four_fifths, "chat": chatting}
 
 
 def main(argv: list[str] | None = None) -> int:

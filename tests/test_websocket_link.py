@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from game_backend.transport.websocket import SLOW_PEER_LIMIT, WebSocketLink, frame
+from game_backend.transport.websocket import SLOW_PEER_LIMIT, TurnWriter, WebSocketLink, frame
 
 WAIT = 20
 CAP = 64 * 1024 * 1024  # the test gives up writing here: far beyond what any socket buffer holds
@@ -43,7 +43,7 @@ async def open_websocket(port: int) -> tuple[asyncio.StreamReader, asyncio.Strea
 
 async def test_frames_written_in_one_loop_turn_arrive_in_order() -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
-        link = await WebSocketLink.accept(request, 1 << 20, compression=False)
+        link = await WebSocketLink.accept(request, 1 << 20, compression=False, writer=TurnWriter())
         for number in range(50):
             link.write(f"message {number}")
         link.write(b"\x00\x01")
@@ -63,7 +63,7 @@ async def test_a_peer_that_stops_reading_is_cut_off_instead_of_buffered_without_
 
     async def handler(request: web.Request) -> web.StreamResponse:
         nonlocal written
-        link = await WebSocketLink.accept(request, 1 << 20, compression=False)
+        link = await WebSocketLink.accept(request, 1 << 20, compression=False, writer=TurnWriter())
         transport = request.transport
         assert transport is not None
         chunk = frame(b"x" * 65536)

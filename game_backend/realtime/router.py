@@ -37,11 +37,15 @@ class EventContext:
     """What a handler may use: the server, the database, the settings and the calling connection."""
 
     sio: SocketServer
-    db: Database
+    database: Callable[[], Database]
     settings: Settings
     connections: Connections
     sid: str
     connection: Connection
+
+    @property
+    def db(self) -> Database:
+        return self.database()
 
     @property
     def nickname(self) -> str:
@@ -135,7 +139,7 @@ class Dispatcher:
                 if connection.identity is None:
                     raise ANONYMOUS  # an anonymous connection only watches: no event of any kind
                 payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
-                ctx = EventContext(self.sio, self.database(), self.settings, self.connections, sid, connection)
+                ctx = EventContext(self.sio, self.database, self.settings, self.connections, sid, connection)
                 return await route.handler(ctx, payload)
             except GameError as error:
                 return error.ack()

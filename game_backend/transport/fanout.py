@@ -42,7 +42,12 @@ class FanoutManager(socketio.AsyncManager):
         frame = message_frame(packet)
         skip = skip_sid if isinstance(skip_sid, list) else (skip_sid,)
         sessions = self.server.eio.sockets
-        for sid, eio_sid in self.get_participants(namespace, room):
+        if isinstance(room, str) or room is None:
+            # One room (or everyone, the room None): its members, read in place rather than copied.
+            members = self.rooms[namespace].get(room, {}).items()
+        else:
+            members = self.get_participants(namespace, room)
+        for sid, eio_sid in members:
             session = sessions.get(eio_sid)
             if session is None or sid in skip:
                 continue

@@ -23,14 +23,14 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
 from typing import Any
 
 from aiohttp import web
 
 from .packets import MESSAGE, OPEN, Encoded, MalformedPacket, decode_payload, encode_payload
 from .session import OPEN_STATE, Reason, Session
-from .websocket import WebSocketLink
+from .websocket import TurnWriter, WebSocketLink
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +79,17 @@ class EngineServer:
         self.patience = ping_interval + ping_timeout
         self.sockets: dict[str, Session] = {}
         self.handlers: dict[str, Handler] = {}
+        self._on_message: Handler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.writer = TurnWriter()
 
     # The interface python-socketio uses
 
     def on(self, event: str, handler: Handler) -> None:
         """Register the `connect`, `message` or `disconnect` handler."""
         self.handlers[event] = handler
+        if event == "message":
+            self._on_message = handler
 
     def attach(self, app: web.Application, engineio_path: str = "engine.io") -> None:
         app.router.add_route("*", f"/{engineio_path.strip('/')}/", self.handle_request)
@@ -115,7 +119,10 @@ class EngineServer:
         return self.sockets[sid].transport
 
     async def get_session(self, sid: str) -> dict[str, Any]:
-        return self.sockets[sid].session
+        session = self.sockets[sid]
+        if session.session is None:
+            session.session = {}
+        return session.session
 
     async def save_session(self, sid: str, session: dict[str, Any]) -> None:
         self.sockets[sid].session = session
@@ -156,7 +163,7 @@ class EngineServer:
 
     async def handle_message(self, session: Session, data: str | bytes) -> None:
         try:
-            await self.handlers["message"](session.sid, data)
+            await self._on_message(session.sid, data)  # type: ignore[misc]
         except Exception:
             log.exception("session %s: handling a message failed", session.sid)
 
@@ -221,7 +228,7 @@ class EngineServer:
     async def _open(self, request: web.Request, upgrades: list[str]) -> Session | None:
         """A new session: its OPEN packet queued first, then python-socketio's `connect` handler asked."""
         sid = self.generate_id()
-        session = Session(self, sid, _environ(request))
+        session = Session(self, sid, RequestEnviron(request))
         self.sockets[sid] = session
         session.send(OPEN + json.dumps({
             "sid": sid,
@@ -243,7 +250,7 @@ class EngineServer:
         return _payload(request, await session.poll() or [])
 
     async def _open_websocket(self, request: web.Request) -> web.StreamResponse:
-        link = await WebSocketLink.accept(request, self.max_payload, self.websocket_compression)
+        link = await WebSocketLink.accept(request, self.max_payload, self.websocket_compression, self.writer)
         session = await self._open(request, [])
         if session is None:
             await link.close()
@@ -257,7 +264,7 @@ class EngineServer:
         return link.response
 
     async def _upgrade(self, request: web.Request, session: Session) -> web.StreamResponse:
-        link = await WebSocketLink.accept(request, self.max_payload, self.websocket_compression)
+        link = await WebSocketLink.accept(request, self.max_payload, self.websocket_compression, self.writer)
         if session.link is not None or session.upgrading or session.state is not OPEN_STATE:
             await link.close()  # one upgrade per session; a second WebSocket is turned away, as Node does
             return link.response
@@ -325,19 +332,43 @@ class EngineServer:
         return b"".join(chunks)
 
 
-def _environ(request: web.Request) -> dict[str, Any]:
-    """What python-socketio hands the `connect` handler: a WSGI-style view of the opening request."""
-    environ: dict[str, Any] = {
-        "aiohttp.request": request,
-        "REQUEST_METHOD": request.method,
-        "PATH_INFO": request.path,
-        "QUERY_STRING": request.query_string,
-        "REMOTE_ADDR": request.remote or "",
-        "wsgi.url_scheme": request.scheme,
-    }
-    for name, value in request.headers.items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    return environ
+class RequestEnviron(Mapping[str, Any]):
+    """What python-socketio hands the `connect` handler: a WSGI-style view of the opening request.
+
+    A view, not a copy: every open session keeps its environ, and copying each
+    header into a dict of its own cost about a kilobyte per socket.
+    """
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: web.Request) -> None:
+        self.request = request
+
+    def __getitem__(self, key: str) -> Any:
+        request = self.request
+        if key.startswith("HTTP_"):
+            return request.headers[key[5:].replace("_", "-")]
+        if key == "aiohttp.request":
+            return request
+        if key == "REQUEST_METHOD":
+            return request.method
+        if key == "PATH_INFO":
+            return request.path
+        if key == "QUERY_STRING":
+            return request.query_string
+        if key == "REMOTE_ADDR":
+            return request.remote or ""
+        if key == "wsgi.url_scheme":
+            return request.scheme
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from ("aiohttp.request", "REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "REMOTE_ADDR", "wsgi.url_scheme")
+        for name in self.request.headers:
+            yield "HTTP_" + name.upper().replace("-", "_")
+
+    def __len__(self) -> int:
+        return 6 + len(self.request.headers)
 
 
 def _cors_headers(request: web.Request) -> dict[str, str]:

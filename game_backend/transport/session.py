@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .packets import CLOSE, MESSAGE, NOOP, PING, PONG, Encoded, MalformedPacket, decode_packet
@@ -56,11 +57,11 @@ class Session:
     __slots__ = ("sid", "server", "environ", "session", "state", "link", "outbox", "upgrading", "upgraded",
                  "posting", "_probed", "_poll", "_held", "_ping_timer", "_pong_timer")
 
-    def __init__(self, server: EngineServer, sid: str, environ: dict[str, Any]) -> None:
+    def __init__(self, server: EngineServer, sid: str, environ: Mapping[str, Any]) -> None:
         self.sid = sid
         self.server = server
         self.environ = environ
-        self.session: dict[str, Any] = {}  # python-socketio's per-client session (get_session / save_session)
+        self.session: dict[str, Any] | None = None  # python-socketio's per-client session, made when first asked for
         self.state = OPEN_STATE
         self.link: WebSocketLink | None = None
         self.outbox: list[Encoded] = []

@@ -95,12 +95,17 @@ def encode_event(namespace: str, event: str, args: list[Any], dumps: Any) -> str
     return prefix + dumps([event, *args], separators=(",", ":"))
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 def has_binary(value: Any) -> bool:
     """Whether `value` holds bytes anywhere (then it travels as a BINARY_EVENT with attachments)."""
+    if type(value) in _SCALARS:
+        return False
     if isinstance(value, (bytes, bytearray)):
         return True
-    if isinstance(value, (list, tuple)):
-        return any(has_binary(item) for item in value)
     if isinstance(value, dict):
-        return any(has_binary(item) for item in value.values())
-    return False
+        value = value.values()
+    elif not isinstance(value, (list, tuple)):
+        return False
+    return any(type(item) not in _SCALARS and has_binary(item) for item in value)

@@ -9,7 +9,8 @@ Node.js server, which passes the protocol's test suite) part ways:
   socketio_packets.decode, and anything socket.io-parser would refuse, or a
   binary packet over the attachment limits, closes the connection that sent it.
   Events named in `inline_events` run in the task that read them instead of a
-  task each (a handler that never waits on I/O gains nothing from one).
+  task each (a handler that never waits on I/O gains nothing from one), and
+  straight to their handler.
 - Joining a namespace (`_handle_connect`): an unknown namespace is answered
   `{"message": "Invalid namespace"}`; the CONNECT packet goes out before
   anything the `connect` handler emitted to the socket (held back meanwhile);
@@ -46,7 +47,6 @@ SEAM = {
     "_handle_connect": ("self", "eio_sid", "namespace", "data"),
     "_handle_disconnect": ("self", "eio_sid", "namespace", "reason"),
     "_handle_event": ("self", "eio_sid", "namespace", "id", "data"),
-    "_handle_event_internal": ("self", "server", "sid", "eio_sid", "data", "namespace", "id"),
     "_handle_ack": ("self", "eio_sid", "namespace", "id", "data"),
     "_handle_eio_disconnect": ("self", "eio_sid", "reason"),
     "_trigger_event": ("self", "event", "namespace", "args"),
@@ -148,12 +148,19 @@ class SocketServer(socketio.AsyncServer):
             await self._handle_ack(eio_sid, packet.namespace, packet.id, data)
 
     async def _event(self, eio_sid: str, namespace: str, ack_id: int | None, data: list[Any]) -> None:
-        if data[0] not in self.inline_events:
+        handler = self.handlers.get(namespace, {}).get(data[0]) if data[0] in self.inline_events else None
+        if handler is None:
             await self._handle_event(eio_sid, namespace, ack_id, data)
             return
+        # An inline event: its handler runs here, in the task that read the packet, and its ack goes out at once.
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
-        if self.manager.is_connected(sid, namespace):
-            await self._handle_event_internal(self, sid, eio_sid, data, namespace, ack_id)
+        if not self.manager.is_connected(sid, namespace):
+            return
+        answer = await handler(sid, *data[1:])
+        if ack_id is not None:
+            arguments = [] if answer is None else list(answer) if isinstance(answer, tuple) else [answer]
+            await self._send_packet(eio_sid, self.packet_class(packets.ACK, namespace=namespace, id=ack_id,
+                                                               data=arguments))
 
     async def _refuse(self, eio_sid: str, why: str) -> None:
         """A packet socket.io-parser would refuse: the Node server closes the connection, and so does this one

@@ -11,8 +11,9 @@ answer leaves the extension out, as RFC 7692 has a server decline it.
 Writes. Writing a frame is a system call, and on a busy server it is the
 largest single cost of relaying a `hit`. Frames written to one socket within
 one turn of the event loop (under load, several per socket) are joined and
-written once, at the end of that turn. Writing never waits: a room emit
-hands the same frame to every recipient in one pass. A peer that stops
+written once, at the end of that turn, by the server's TurnWriter: one
+callback per turn for every socket written to. Writing never waits: a room
+emit hands the same frame to every recipient in one pass. A peer that stops
 reading while frames pile up (more than SLOW_PEER_LIMIT unsent) is cut off
 rather than allowed to grow the server's memory without bound.
 """
@@ -50,24 +51,47 @@ def message_frame(message: str | bytes) -> bytes:
     return frame(message.encode()) if isinstance(message, str) else frame(message, BINARY)
 
 
+class TurnWriter:
+    """The sockets written to during this turn of the event loop, flushed together at its end."""
+
+    __slots__ = ("_links",)
+
+    def __init__(self) -> None:
+        self._links: list[WebSocketLink] = []
+
+    def add(self, link: WebSocketLink) -> None:
+        self._links.append(link)
+        if len(self._links) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        links, self._links = self._links, []
+        for link in links:
+            link.flush()
+
+
 class WebSocketLink:
     """An accepted WebSocket: `write` frames without waiting, `receive` messages, `close` once."""
 
-    __slots__ = ("response", "_transport", "_frames", "_compressed", "_last_send")
+    __slots__ = ("response", "takes_frames", "_transport", "_writer", "_frames", "_compressed", "_last_send")
 
-    def __init__(self, response: web.WebSocketResponse, transport: asyncio.Transport, compressed: bool) -> None:
+    def __init__(self, response: web.WebSocketResponse, transport: asyncio.Transport, writer: TurnWriter,
+                 compressed: bool) -> None:
         self.response = response
         self._transport = transport
+        self._writer = writer
         self._frames: list[bytes] = []
         self._compressed = compressed
+        self.takes_frames = not compressed  # pre-encoded frames (write_frame) are sent as they are
         self._last_send: asyncio.Future[None] | None = None
 
     @classmethod
-    async def accept(cls, request: web.Request, max_message_bytes: int, compression: bool) -> WebSocketLink:
+    async def accept(cls, request: web.Request, max_message_bytes: int, compression: bool,
+                     writer: TurnWriter) -> WebSocketLink:
         """Answer the upgrade request; the extension is negotiated only if `compression`."""
         response = web.WebSocketResponse(max_msg_size=max_message_bytes, compress=compression, timeout=CLOSE_TIMEOUT)
         await response.prepare(request)
-        return cls(response, request.transport, compressed=bool(response.compress))  # type: ignore[arg-type]
+        return cls(response, request.transport, writer, compressed=bool(response.compress))  # type: ignore[arg-type]
 
     def write(self, message: str | bytes) -> None:
         """Send one message (text for str, binary for bytes); frames go out together at the end of this loop turn."""
@@ -80,6 +104,17 @@ class WebSocketLink:
         """Send a frame already encoded with `message_frame` (one encoding shared by a room's recipients)."""
         if self._compressed:
             raise ValueError("a compressed WebSocket cannot take pre-encoded frames")
+        frames = self._frames
+        frames.append(encoded)
+        if len(frames) == 1:
+            self._writer.add(self)
+
+    def flush(self) -> None:
+        frames = self._frames
+        if not frames:
+            return
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        frames.clear()
         transport = self._transport
         if transport.is_closing():
             return
@@ -88,21 +123,7 @@ class WebSocketLink:
                         transport.get_write_buffer_size())
             transport.abort()
             return
-        self._frames.append(encoded)
-        if len(self._frames) == 1:
-            asyncio.get_running_loop().call_soon(self.flush)
-
-    @property
-    def takes_frames(self) -> bool:
-        return not self._compressed
-
-    def flush(self) -> None:
-        if not self._frames:
-            return
-        data = self._frames[0] if len(self._frames) == 1 else b"".join(self._frames)
-        self._frames.clear()
-        if not self._transport.is_closing():
-            self._transport.write(data)
+        transport.write(data)
 
     def _send_compressed(self, message: str | bytes) -> None:
         """Compressed frames go through aiohttp, which holds the deflate context: one task each, in order."""
