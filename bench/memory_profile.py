@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generators import Generators  # noqa: E402
 
-from game_backend.config import ENV_VARS, Settings  # noqa: E402
-from game_backend.embedded import EmbeddedDatabase  # noqa: E402
+from game_backend.config import Settings, declared  # noqa: E402
+from game_backend.storage.embedded import EmbeddedDatabase  # noqa: E402
 from game_backend.testing import running_server  # noqa: E402
 
 
@@ -62,7 +62,7 @@ def main() -> int:
     args = parser.parse_args()
     environ = {"MAX_CONNECTIONS_PER_IP": str(args.sockets * 2), **dict(item.split("=", 1) for item in args.set)}
     settings = Settings.from_env(environ)
-    unknown = set(environ) - {variable for variable, _ in ENV_VARS.values()}
+    unknown = set(environ) - {item.env for item in declared()}
     if unknown:
         parser.error(f"unknown settings: {', '.join(sorted(unknown))}")
     asyncio.run(probe(settings, args.sockets, args.top))

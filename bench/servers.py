@@ -204,7 +204,7 @@ class Cluster:
     def start(self) -> None:
         import redis
 
-        from game_backend.embedded import EmbeddedDatabase
+        from game_backend.storage.embedded import EmbeddedDatabase
 
         self.redis_pid = int(redis.Redis.from_url(self.redis_url).info("server")["process_id"])
         self.database = EmbeddedDatabase()

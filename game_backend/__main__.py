@@ -5,51 +5,39 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import re
 import socket
 import sys
 
 from aiohttp import web
 
 from .app import DatabaseUnavailable, create_app
-from .config import ENV_VARS, Settings, production_problems
-from .db import DRIVERS
-from .embedded import EmbeddedDatabaseError
-from .speed import new_event_loop
+from .config import Settings, declared, production_problems
+from .runtime import new_event_loop
+from .storage.embedded import EmbeddedDatabaseError
 
 
 def parse_args(argv: list[str] | None, defaults: Settings) -> Settings:
-    env = {name: variable for name, (variable, _) in ENV_VARS.items()}
+    """The settings the environment gave (`defaults`), with the flags on the command line applied over them."""
     parser = argparse.ArgumentParser(
         prog="game-backend",
         description="A Socket.IO backend for multiplayer web games (aiohttp + MongoDB). "
-        "Every flag also has an environment variable, shown in brackets; flags win.",
+        "Every flag also has an environment variable, shown in brackets; flags win. "
+        "The README's Settings table lists the settings that have no flag.",
     )
-    parser.add_argument("--host", default=defaults.host, help=f"address to listen on [{env['host']}] (default %(default)s)")
-    parser.add_argument("--port", type=int, default=defaults.port, help=f"port to listen on [{env['port']}] (default %(default)s)")
-    parser.add_argument("--mongodb-uri", default=defaults.mongodb_uri,
-                        help=f"MongoDB to use [{env['mongodb_uri']}]; unset: start the embedded SecantusDB")
-    parser.add_argument("--database", default=defaults.database_name, help=f"database name [{env['database_name']}] (default %(default)s)")
-    parser.add_argument("--driver", choices=DRIVERS, default=defaults.mongo_driver, help=f"MongoDB driver [{env['mongo_driver']}] (default %(default)s)")
-    parser.add_argument("--data-dir", default=defaults.data_dir,
-                        help=f"where the embedded database keeps its data [{env['data_dir']}]; unset: in memory, lost on exit")
-    parser.add_argument("--cors-origins", default=",".join(defaults.cors_origins),
-                        help=f"comma-separated allowed origins, or * [{env['cors_origins']}] (default %(default)s)")
-    parser.add_argument("--redis-url", default=defaults.redis_url,
-                        help=f"Redis for several server processes, e.g. redis://127.0.0.1:6379/0 [{env['redis_url']}]")
-    parser.add_argument("--log-level", default=defaults.log_level, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-                        type=str.upper, help=f"[{env['log_level']}] (default %(default)s)")
-    args = parser.parse_args(argv)
-    return defaults.replace(
-        host=args.host,
-        port=args.port,
-        mongodb_uri=args.mongodb_uri,
-        database_name=args.database,
-        mongo_driver=args.driver,
-        data_dir=args.data_dir,
-        cors_origins=tuple(origin.strip() for origin in args.cors_origins.split(",") if origin.strip()),
-        redis_url=args.redis_url,
-        log_level=args.log_level,
-    )
+    flagged = [item for item in declared() if item.flag]
+    for item in flagged:
+        parser.add_argument(item.flag, dest=item.name, default=None, metavar=item.env, type=item.parse,
+                            choices=item.choices or None,
+                            help=f"{_plain(item.help)} [{item.env}] (default {_plain(item.default_text())})")
+    args = vars(parser.parse_args(argv))
+    return defaults.replace(**{name: value for name, value in args.items() if value is not None})
+
+
+def _plain(text: str) -> str:
+    """Markdown as --help shows it: no backquotes, no links, % escaped for argparse."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).replace("`", "")
+    return text.replace("%", "%%")
 
 
 def _port_is_free(host: str, port: int) -> bool:

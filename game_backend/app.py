@@ -7,21 +7,21 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-import socketio
 from aiohttp import web
 from pymongo.errors import PyMongoError
 
-from . import api, client_script, frontend, realtime
+from . import api, realtime
+from .app_keys import DB, SETTINGS, SIO
 from .config import Settings
 from .controllers import songs
-from .cors import cors_middleware, engine_origin_check
-from .db import Database, connect
-from .embedded import EmbeddedDatabase
-from .keys import DB, SETTINGS, SIO
-from .middlewares import path_under, scoped
-from .realtime import grace as grace_period
-from .speed import packet_json
-from .transport.fanout import FanoutManager
+from .edge import client_script, pages
+from .edge.cors import cors_middleware, engine_origin_check
+from .edge.middlewares import path_under, scoped
+from .realtime import lifecycle
+from .runtime import packet_json
+from .storage.database import Database, connect
+from .storage.embedded import EmbeddedDatabase
+from .transport.fanout import FanoutManager, IndexedRedisManager
 from .transport.socketio_server import SocketServer
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class DatabaseUnavailable(RuntimeError):
 
 def create_socketio_server(settings: Settings) -> SocketServer:
     manager = (
-        socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+        IndexedRedisManager(settings.redis_url, channel=settings.redis_channel)
         if settings.redis_url
         else FanoutManager()
     )
@@ -76,15 +76,15 @@ def create_app(settings: Settings) -> web.Application:
     app[SIO] = sio
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_seat_sweeper)
-    depart_everyone = realtime.attach(sio, settings, lambda: app[DB])
+    dispatcher = realtime.attach(sio, settings, lambda: app[DB])
 
     async def record_departures(_: web.Application) -> None:
-        await depart_everyone()
+        await lifecycle.shutdown(dispatcher)
 
     app.on_shutdown.append(record_departures)
     api.setup_routes(app)
     client_script.setup(app, settings)
-    frontend.setup_frontend(app)
+    pages.setup_frontend(app)
     return app
 
 
@@ -111,7 +111,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _seat_sweeper(app: web.Application) -> AsyncIterator[None]:
     """Release the seats of players who did not come back within the reconnect grace period."""
     grace = app[SETTINGS].reconnect_grace_seconds
-    task = asyncio.create_task(grace_period.sweep_forever(app[SIO], lambda: app[DB], grace)) if grace > 0 else None
+    task = asyncio.create_task(lifecycle.sweep_forever(app[SIO], lambda: app[DB], grace)) if grace > 0 else None
     yield
     if task is not None:
         task.cancel()

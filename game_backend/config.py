@@ -1,75 +1,165 @@
-"""Settings: one frozen dataclass, read from the environment and overridden by flags."""
+"""Settings: every one declared once, with its environment variable, flag, type, default and help.
+
+The Settings dataclass is the table. Each field's metadata names its
+environment variable (and, for the common ones, its command-line flag) and
+says what it does; `from_env`, the `game-backend --help` flags and the
+README's settings table (checked by tests/test_settings.py) all come from it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_JWT_SECRET = "development-secret-change-me-in-production"
+MIN_PRODUCTION_SECRET_LENGTH = 32
 
 
-def _split_origins(value: str) -> tuple[str, ...]:
-    return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+def setting(default: Any, env: str, help: str, *, flag: str | None = None, choices: tuple[str, ...] = (),
+            shown_default: str | None = None) -> Any:
+    """A field of Settings: its default, environment variable, help text, and optionally a flag and its choices."""
+    return field(default=default, metadata={"env": env, "help": help, "flag": flag, "choices": choices,
+                                            "shown_default": shown_default})
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the server can be told. Each field has an environment variable (see ENV_VARS)."""
+    """Everything the server can be told."""
 
-    host: str = "127.0.0.1"
-    port: int = 8000
-    mongodb_uri: str | None = None
-    database_name: str = "game_backend"
-    mongo_driver: str = "motor"
-    data_dir: str | None = None
-    socketio_client_dir: str | None = None
-    cors_origins: tuple[str, ...] = ("*",)
-    log_level: str = "INFO"
-    redis_url: str | None = None
-    redis_channel: str = "game_backend"
-    jwt_secret: str = DEFAULT_JWT_SECRET
-    jwt_expiry_seconds: int = 7 * 24 * 3600
-    production: bool = False
-    bcrypt_rounds: int = 12
-    max_connections_per_ip: int = 50
-    trusted_proxies: tuple[str, ...] = ()
-    auth_rate: float = 1.0
-    auth_burst: int = 20
-    reconnect_grace_seconds: float = 10.0
-    ping_interval: float = 25.0
-    ping_timeout: float = 20.0
-    connect_timeout: float = 45.0
-    max_payload_bytes: int = 1_048_576
-    event_rate: float = 50.0
-    event_burst: int = 100
-    chat_rate: float = 5.0
-    chat_burst: int = 10
-    hit_rate: float = 60.0
-    hit_burst: int = 60
-    start_lead_seconds: float = 5.0
-    ws_compression: bool = False
-    event_loop: str = "auto"
-    json_library: str = "auto"
+    host: str = setting("127.0.0.1", "HOST", "address to listen on", flag="--host")
+    port: int = setting(8000, "PORT", "port to listen on (`0`: any free port)", flag="--port")
+    mongodb_uri: str | None = setting(None, "MONGODB_URI", "MongoDB to use; unset starts the embedded SecantusDB",
+                                      flag="--mongodb-uri")
+    database_name: str = setting("game_backend", "MONGODB_DATABASE", "database name", flag="--database")
+    mongo_driver: str = setting("motor", "MONGO_DRIVER", "`motor`, or `pymongo` for PyMongo's `AsyncMongoClient`",
+                                flag="--driver", choices=("motor", "pymongo"))
+    data_dir: str | None = setting(None, "DATA_DIR", "where the embedded database keeps its files (`make run` uses "
+                                   "`.data/db`); unset: in memory", flag="--data-dir")
+    cors_origins: tuple[str, ...] = setting(("*",), "CORS_ORIGINS", "comma-separated origins whose pages may connect "
+                                            "and call the API (see [In production](#in-production-origins-and-several-"
+                                            "processes))", flag="--cors-origins")
+    redis_url: str | None = setting(None, "REDIS_URL", "Redis for several server processes sharing rooms",
+                                    flag="--redis-url")
+    redis_channel: str = setting("game_backend", "REDIS_CHANNEL", "the Redis pub/sub channel; give separate "
+                                 "deployments on one Redis different channels")
+    log_level: str = setting("INFO", "LOG_LEVEL", "`DEBUG` also logs every HTTP request", flag="--log-level",
+                             choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    jwt_secret: str = setting(DEFAULT_JWT_SECRET, "JWT_SECRET", "secret that signs tokens; set your own in production",
+                              shown_default="a development value")
+    jwt_expiry_seconds: int = setting(7 * 24 * 3600, "JWT_EXPIRY_SECONDS", "how long a token is valid, in seconds")
+    production: bool = setting(False, "PRODUCTION", "refuse to start with the default or a short `JWT_SECRET`, or "
+                               "with `CORS_ORIGINS=*` (see [Security model](#security-model))")
+    bcrypt_rounds: int = setting(12, "BCRYPT_ROUNDS", "bcrypt cost for account passwords")
+    auth_rate: float = setting(1.0, "AUTH_RATE", "sign-up and login attempts per second per client address (token "
+                               "bucket, per process); the excess gets 429")
+    auth_burst: int = setting(20, "AUTH_BURST", "how many sign-up and login attempts an address may make at once")
+    max_connections_per_ip: int = setting(50, "MAX_CONNECTIONS_PER_IP", "Socket.IO connections one client address "
+                                          "may hold open on one process; `0`: no cap")
+    trusted_proxies: tuple[str, ...] = setting((), "TRUSTED_PROXIES", "comma-separated addresses of your reverse "
+                                               "proxies: only from them is `X-Forwarded-For` believed")
+    reconnect_grace_seconds: float = setting(10.0, "RECONNECT_GRACE_SECONDS", "how long a dropped player's seat is "
+                                             "held; reconnecting with the same token within it gives the seat back "
+                                             "(and the room's events), after it the player leaves as with "
+                                             "`leaveRoom`; `0` leaves at once")
+    ping_interval: float = setting(25.0, "PING_INTERVAL", "seconds between Engine.IO heartbeats")
+    ping_timeout: float = setting(20.0, "PING_TIMEOUT", "seconds a client has to answer a heartbeat before it is "
+                                  "dropped")
+    connect_timeout: float = setting(45.0, "CONNECT_TIMEOUT", "seconds a new connection may take to join the "
+                                     "Socket.IO namespace before it is closed")
+    max_payload_bytes: int = setting(1_048_576, "MAX_PAYLOAD_BYTES", "largest Socket.IO packet or REST body "
+                                     "accepted; a client that sends a larger packet is disconnected")
+    socketio_client_dir: str | None = setting(None, "SOCKETIO_CLIENT_DIR", "where the served "
+                                              "`/socket.io/socket.io.js` comes from",
+                                              shown_default="`node_modules/socket.io-client/dist`")
+    event_rate: float = setting(50.0, "EVENT_RATE", "events per second per connection (token bucket)")
+    event_burst: int = setting(100, "EVENT_BURST", "events a connection may send at once")
+    chat_rate: float = setting(5.0, "CHAT_RATE", "chat messages per second per connection")
+    chat_burst: int = setting(10, "CHAT_BURST", "chat messages a connection may send at once")
+    hit_rate: float = setting(60.0, "HIT_RATE", "`hit` events per second per connection, apart from the event "
+                              "limit; the excess is dropped and counted")
+    hit_burst: int = setting(60, "HIT_BURST", "`hit` events a connection may send at once")
+    start_lead_seconds: float = setting(5.0, "START_LEAD_SECONDS", "how far ahead of the last `playerLoaded` a "
+                                        "round's shared start time lies")
+    ws_compression: bool = setting(False, "WS_COMPRESSION", "accept permessage-deflate on WebSockets when a client "
+                                   "offers it (about 90 KB more per socket; see [Benchmarks](#benchmarks))")
+    event_loop: str = setting("auto", "EVENT_LOOP", "`uvloop` (when installed: it is a dependency), or `asyncio`",
+                              choices=("auto", "asyncio", "uvloop"))
+    json_library: str = setting("auto", "JSON_LIBRARY", "`orjson` (when installed: it is a dependency), or `json`, "
+                                "for Socket.IO packets", choices=("auto", "json", "orjson"))
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from environment variables; unknown or unset variables keep defaults."""
+        """Settings from environment variables; unset or empty ones keep their defaults."""
         environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for name, (variable, parse) in ENV_VARS.items():
-            raw = environ.get(variable)
+        values = {}
+        for item in declared():
+            raw = environ.get(item.env)
             if raw is not None and raw != "":
-                values[name] = parse(raw)
+                values[item.name] = item.parse(raw)
         return cls(**values)
 
 
-MIN_PRODUCTION_SECRET_LENGTH = 32
+@dataclass(frozen=True)
+class Declared:
+    """One setting as the table declares it."""
+
+    name: str
+    env: str
+    help: str
+    flag: str | None
+    choices: tuple[str, ...]
+    default: Any
+    shown_default: str | None
+    parse: Callable[[str], Any]
+
+    def default_text(self) -> str:
+        if self.shown_default is not None:
+            return self.shown_default
+        if self.default is None or self.default == ():
+            return "unset"
+        if isinstance(self.default, bool):
+            return "on" if self.default else "off"
+        if isinstance(self.default, tuple):
+            return f"`{','.join(self.default)}`"
+        return f"`{self.default}`"
+
+
+def declared() -> Iterator[Declared]:
+    """Every setting, in the order of the table."""
+    hints = typing.get_type_hints(Settings)
+    for item in dataclasses.fields(Settings):
+        meta = item.metadata
+        yield Declared(item.name, meta["env"], meta["help"], meta["flag"], meta["choices"], item.default,
+                       meta["shown_default"], _parser(hints[item.name], meta["choices"]))
+
+
+def _parser(kind: Any, choices: tuple[str, ...]) -> Callable[[str], Any]:
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None: parse as X
+        kind = next(option for option in typing.get_args(kind) if option is not type(None))
+    if kind is bool:
+        return lambda raw: raw.strip().lower() in {"1", "true", "yes", "on"}
+    if typing.get_origin(kind) is tuple:
+        return lambda raw: tuple(part.strip() for part in raw.split(",") if part.strip())
+    if kind is str and choices:
+        upper = all(choice.isupper() for choice in choices)
+        return (lambda raw: raw.strip().upper()) if upper else (lambda raw: raw.strip().lower())
+    return kind  # str, int, float
+
+
+def markdown_table() -> str:
+    """The README's settings table."""
+    lines = ["| variable | flag | default | meaning |", "|---|---|---|---|"]
+    for item in declared():
+        lines.append(f"| `{item.env}` | {f'`{item.flag}`' if item.flag else ''} | {item.default_text()} | {item.help} |")
+    return "\n".join(lines)
 
 
 def production_problems(settings: Settings) -> list[str]:
@@ -84,46 +174,3 @@ def production_problems(settings: Settings) -> list[str]:
     if "*" in settings.cors_origins:
         problems.append("PRODUCTION is on but CORS_ORIGINS is *; list your site's origins, e.g. https://game.example.com")
     return problems
-
-
-def _bool(raw: str) -> bool:
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
-
-
-# field name -> (environment variable, parser)
-ENV_VARS: dict[str, tuple[str, Any]] = {
-    "host": ("HOST", str),
-    "port": ("PORT", int),
-    "mongodb_uri": ("MONGODB_URI", str),
-    "database_name": ("MONGODB_DATABASE", str),
-    "mongo_driver": ("MONGO_DRIVER", str),
-    "data_dir": ("DATA_DIR", str),
-    "socketio_client_dir": ("SOCKETIO_CLIENT_DIR", str),
-    "cors_origins": ("CORS_ORIGINS", _split_origins),
-    "log_level": ("LOG_LEVEL", str.upper),
-    "redis_url": ("REDIS_URL", str),
-    "redis_channel": ("REDIS_CHANNEL", str),
-    "jwt_secret": ("JWT_SECRET", str),
-    "jwt_expiry_seconds": ("JWT_EXPIRY_SECONDS", int),
-    "production": ("PRODUCTION", _bool),
-    "bcrypt_rounds": ("BCRYPT_ROUNDS", int),
-    "max_connections_per_ip": ("MAX_CONNECTIONS_PER_IP", int),
-    "trusted_proxies": ("TRUSTED_PROXIES", _split_origins),
-    "auth_rate": ("AUTH_RATE", float),
-    "auth_burst": ("AUTH_BURST", int),
-    "reconnect_grace_seconds": ("RECONNECT_GRACE_SECONDS", float),
-    "ping_interval": ("PING_INTERVAL", float),
-    "ping_timeout": ("PING_TIMEOUT", float),
-    "connect_timeout": ("CONNECT_TIMEOUT", float),
-    "max_payload_bytes": ("MAX_PAYLOAD_BYTES", int),
-    "event_rate": ("EVENT_RATE", float),
-    "event_burst": ("EVENT_BURST", int),
-    "chat_rate": ("CHAT_RATE", float),
-    "chat_burst": ("CHAT_BURST", int),
-    "hit_rate": ("HIT_RATE", float),
-    "hit_burst": ("HIT_BURST", int),
-    "start_lead_seconds": ("START_LEAD_SECONDS", float),
-    "ws_compression": ("WS_COMPRESSION", _bool),
-    "event_loop": ("EVENT_LOOP", str.lower),
-    "json_library": ("JSON_LIBRARY", str.lower),
-}

@@ -43,3 +43,30 @@ class GameError(Exception):
     def body(self) -> dict[str, str]:
         """The JSON body a REST client receives."""
         return {"message": self.message, "code": self.code}
+
+
+# The refusals more than one rule gives, defined once. Each call makes a new error: a raised exception keeps
+# its traceback and frames, so one shared instance raised again and again would hold on to all of them.
+
+def room_not_found(code: str) -> GameError:
+    return GameError("ROOM_NOT_FOUND", f"there is no room {code}")
+
+
+def not_in_room(code: str) -> GameError:
+    return GameError("NOT_IN_ROOM", f"you are not in room {code}")
+
+
+def game_in_progress(code: str) -> GameError:
+    return GameError("GAME_IN_PROGRESS", f"room {code} is playing; wait for the round to end")
+
+
+def not_playing(code: str) -> GameError:
+    return GameError("NOT_PLAYING", f"room {code} is not playing a round")
+
+
+def unavailable() -> GameError:
+    return GameError("UNAVAILABLE", "the database is unavailable; try again shortly")
+
+
+def internal() -> GameError:
+    return GameError("INTERNAL", "something went wrong on the server")

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from game_backend.controllers import songs
-from game_backend.db import Database, connect
-from game_backend.embedded import EmbeddedDatabase
+from game_backend.storage.database import Database, connect
+from game_backend.storage.embedded import EmbeddedDatabase
 from game_backend.testing import running_server
 
 from .dbstate import inspected

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from game_backend.db import Database, connect
+from game_backend.storage.database import Database, connect
 
 
 async def snapshot(db: Database) -> dict[str, list[dict[str, Any]]]:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from game_backend import realtime, validation
 from game_backend.app import create_app
 from game_backend.config import Settings
-from game_backend.db import Database, connect
+from game_backend.storage.database import Database, connect
 from game_backend.testing import running_server
 
 from .accounts import FAST_BCRYPT

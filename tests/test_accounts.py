@@ -11,8 +11,8 @@ import jwt
 import pytest
 
 from game_backend.config import DEFAULT_JWT_SECRET, Settings, production_problems
-from game_backend.db import Database
-from game_backend.tokens import Identity, issue_token
+from game_backend.identity.tokens import Identity, issue_token
+from game_backend.storage.database import Database
 
 from .accounts import log_in, sign_up, site, site_db, try_connect  # noqa: F401  (fixtures)
 from .dbstate import snapshot

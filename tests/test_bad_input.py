@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import socketio
 
-from game_backend.db import Database
+from game_backend.storage.database import Database
 
 from .dbstate import snapshot
 from .players import Player, Players, rest

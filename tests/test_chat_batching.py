@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from game_backend.batching import Batcher
 from game_backend.controllers import chat
-from game_backend.db import Database
 from game_backend.errors import GameError
+from game_backend.storage.batching import Batcher
+from game_backend.storage.database import Database
 
 from .test_controllers import me, room_with
 

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 
-from game_backend.embedded import free_port
+from game_backend.storage.embedded import free_port
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from game_backend.client_script import DEFAULT_DIR
+from game_backend.edge.client_script import DEFAULT_DIR
 from game_backend.testing import running_server
 
 LOCKED_VERSION = json.loads((Path(__file__).parent.parent / "package-lock.json").read_text())[

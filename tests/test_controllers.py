@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from game_backend.controllers import chat, rooms
-from game_backend.db import Database
 from game_backend.errors import GameError
-from game_backend.tokens import Identity
+from game_backend.identity.tokens import Identity
+from game_backend.storage.database import Database
 
 
 def me(nickname: str) -> Identity:

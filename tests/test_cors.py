@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from game_backend.db import Database, connect
+from game_backend.storage.database import Database, connect
 from game_backend.testing import running_server
 
 from .js_players import JsPlayers, js  # noqa: F401  (js is a fixture)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from game_backend.db import Database
+from game_backend.storage.database import Database
 from game_backend.testing import running_server
 
 from .dbstate import snapshot

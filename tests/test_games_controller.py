@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from game_backend.controllers import games, rankings, rooms, users
-from game_backend.db import Database
 from game_backend.errors import GameError
+from game_backend.storage.database import Database
 
 LEAD = 0.2
 

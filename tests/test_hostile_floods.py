@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from game_backend.db import Database, connect
+from game_backend.storage.database import Database, connect
 from game_backend.testing import running_server
 
 from .accounts import try_connect

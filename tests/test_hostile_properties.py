@@ -15,8 +15,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .dbstate import snapshot
-from .hostile import OPERATORS, Arena, arena, assert_error_body, assert_failed_ack, body_fields, contains_operator  # noqa: F401
-from .hostile import events, payload_events, rest_routes, valid_payload
+from .hostile import (  # noqa: F401
+    OPERATORS,
+    Arena,
+    arena,
+    assert_error_body,
+    assert_failed_ack,
+    body_fields,
+    contains_operator,
+    events,
+    payload_events,
+    rest_routes,
+    valid_payload,
+)
 from .players import WAIT, rest
 
 EXAMPLES = settings(

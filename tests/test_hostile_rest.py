@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from game_backend.config import Settings
-from game_backend.tokens import Identity, issue_token
+from game_backend.identity.tokens import Identity, issue_token
 
 from .accounts import log_in, sign_up
 from .dbstate import snapshot
@@ -33,7 +33,6 @@ from .hostile import (
     valid_payload,
 )
 from .players import Player, guest_token, rest
-
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import socketio
 from aiohttp import web
 
 from game_backend.app import create_app
+from game_backend.app_keys import SIO
 from game_backend.config import Settings
-from game_backend.db import Database
-from game_backend.keys import SIO
+from game_backend.storage.database import Database
 
 from .js_players import JsPlayer, JsPlayers, js  # noqa: F401  (js is a fixture)
 from .players import rest

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 import redis
 
-from game_backend.embedded import free_port
+from game_backend.storage.embedded import free_port
 
 from .players import Player, guest_token, rest
 

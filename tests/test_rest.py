@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from game_backend.db import Database
+from game_backend.storage.database import Database
 from game_backend.testing import running_server
 
 from .dbstate import snapshot
@@ -46,7 +46,7 @@ async def test_songs_and_health(server: str) -> None:
 
 
 async def test_healthz_answers_503_when_the_database_is_gone(mongodb_uri: str, database_name: str) -> None:
-    from game_backend.embedded import EmbeddedDatabase
+    from game_backend.storage.embedded import EmbeddedDatabase
 
     own = EmbeddedDatabase()
     uri = own.start()

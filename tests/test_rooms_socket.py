@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from game_backend.db import Database
+from game_backend.storage.database import Database
 
 from .players import Player, Players, rest
 

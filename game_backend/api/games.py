@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .. import announce
+from ..app_keys import DB, SETTINGS, SIO
 from ..controllers import games
-from ..keys import DB, SETTINGS, SIO
-from ..realtime import announce
 from ..validation import CodeBody
 from .http import caller, read_body
 

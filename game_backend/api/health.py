@@ -7,7 +7,7 @@ import asyncio
 from aiohttp import web
 from pymongo.errors import PyMongoError
 
-from ..keys import DB
+from ..app_keys import DB
 
 routes = web.RouteTableDef()
 PING_TIMEOUT = 2.0

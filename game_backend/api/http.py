@@ -10,18 +10,20 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pymongo.errors import ConnectionFailure
 
+from ..app_keys import DB, SETTINGS
 from ..controllers import users
-from ..errors import GameError
-from ..keys import DB, SETTINGS
-from ..tokens import Identity, read_token
+from ..errors import GameError, internal, unavailable
+from ..identity.tokens import Identity, read_token
 from ..validation import parse
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-NO_TOKEN = GameError(
-    "NOT_AUTHENTICATED", "send Authorization: Bearer <token>; get a token from /api/users/guest or /api/users/login"
-)
+def no_token() -> GameError:
+    return GameError("NOT_AUTHENTICATED",
+                     "send Authorization: Bearer <token>; get a token from /api/users/guest or /api/users/login")
+
+
 _IDENTITY: web.RequestKey[Identity | GameError] = web.RequestKey("identity")
 
 
@@ -46,12 +48,12 @@ async def json_errors(
         return error_response(GameError("INVALID_PAYLOAD", f"{request.method} is not allowed on {request.path}"), 405)
     except ConnectionFailure:
         log.warning("%s %s: the database did not answer", request.method, request.path)
-        return error_response(GameError("UNAVAILABLE", "the database is unavailable; try again shortly"))
+        return error_response(unavailable())
     except web.HTTPException:
         raise
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
-        return error_response(GameError("INTERNAL", "something went wrong on the server"))
+        return error_response(internal())
 
 
 async def read_body(request: web.Request, schema: type[T]) -> T:
@@ -79,7 +81,7 @@ async def identify(
 async def _verify(request: web.Request) -> Identity | GameError:
     scheme, _, token = request.headers["Authorization"].partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return NO_TOKEN
+        return no_token()
     try:
         identity = read_token(request.app[SETTINGS], token.strip())
         await users.check_token(request.app[DB], identity)
@@ -90,9 +92,11 @@ async def _verify(request: web.Request) -> Identity | GameError:
 
 def caller(request: web.Request) -> Identity:
     """The user a request acts as, from `Authorization: Bearer <token>` (checked by `identify`)."""
-    found = request.get(_IDENTITY, NO_TOKEN)
+    found = request.get(_IDENTITY)
+    if found is None:
+        raise no_token()
     if isinstance(found, GameError):
-        raise found
+        raise GameError(found.code, found.message)  # a new error per raise: see errors.py
     return found
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..app_keys import DB
 from ..controllers import rankings
-from ..keys import DB
 from ..validation import RankingLimit, SongNumber, parse
 from .http import path_param
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..controllers import rooms
-from ..keys import DB, SIO
-from ..realtime import announce
+from .. import announce
+from ..app_keys import DB, SIO
+from ..controllers import rooms, users
 from ..validation import CodeBody, CreateRoomBody, RoomCode
 from .http import caller, path_param, read_body
 
@@ -14,7 +14,8 @@ routes = web.RouteTableDef()
 
 
 async def _seated(request: web.Request, seat: rooms.Seat, status: int = 200) -> web.Response:
-    await announce.departures(request.app[SIO], seat.departures)
+    """The caller's seat: the rooms they left hear it, and their open sockets follow the new room."""
+    await announce.seated(request.app[SIO], await users.sockets_of(request.app[DB], caller(request)), seat)
     return web.json_response(seat.room, status=status)
 
 
@@ -44,6 +45,7 @@ async def leave_room(request: web.Request) -> web.Response:
     user = caller(request)
     body = await read_body(request, CodeBody)
     left = await rooms.leave_room(request.app[DB], body.code, user.nickname)
+    await announce.follow(request.app[SIO], await users.sockets_of(request.app[DB], user), None, [body.code])
     await announce.departure(request.app[SIO], left)
     return web.json_response({"ok": True})
 

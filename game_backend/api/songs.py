@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..app_keys import DB
 from ..controllers import songs
-from ..keys import DB
 from ..validation import SongNumber
 from .http import path_param
 

@@ -6,20 +6,19 @@ import logging
 
 from aiohttp import web
 
-from ..addresses import client_address
+from .. import announce
+from ..app_keys import DB, SETTINGS, SIO
 from ..controllers import users
+from ..edge.addresses import client_address
+from ..edge.ratelimit import AddressThrottle
 from ..errors import GameError
-from ..keys import DB, SETTINGS, SIO
-from ..realtime import announce
-from ..tokens import Identity, issue_token
+from ..identity.tokens import Identity, issue_token
 from ..validation import GuestBody, LoginBody, SignupBody
 from .http import caller, read_body
-from .throttle import AddressThrottle
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 THROTTLE = web.AppKey("auth_throttle", AddressThrottle)
-TOO_MANY_ATTEMPTS = GameError("RATE_LIMITED", "too many sign-up or login attempts from your address; wait and retry")
 
 
 def setup(app: web.Application) -> None:
@@ -32,7 +31,7 @@ def _throttle(request: web.Request) -> None:
     """Every sign-up or login attempt, valid or not, spends one of the caller's address's tokens."""
     address = client_address(request, request.app[SETTINGS].trusted_proxies)
     if not request.app[THROTTLE].allow(address):
-        raise TOO_MANY_ATTEMPTS
+        raise GameError("RATE_LIMITED", "too many sign-up or login attempts from your address; wait and retry")
 
 
 def _signed_in(request: web.Request, identity: Identity, status: int = 200) -> web.Response:

@@ -1,4 +1,4 @@
-"""Chat: messages saved in the sender's room, and a room's recent history.
+"""Chat: messages saved in the sender's room, and a room's recent history. This module owns the `messages` collection.
 
 Saving is batched (game_backend.batching): the messages sent while the previous
 batch was being written are checked with one query (is each sender a player of
@@ -12,14 +12,14 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
-from ..batching import Batcher
-from ..db import Database
-from ..documents import jsonable, now
 from ..errors import GameError
-from ..tokens import Identity
+from ..identity.tokens import Identity
+from ..storage.batching import Batcher
+from ..storage.database import Database
+from ..storage.documents import jsonable, now
+from . import rooms
 
 HISTORY_LIMIT = 50
-NOT_IN_ROOM = "join a room before chatting"
 
 Request = tuple[str, Identity, str]
 
@@ -33,14 +33,12 @@ async def save_message(db: Database, code: str, sender: Identity, text: str) -> 
 
 
 async def _save_batch(db: Database, requests: list[Request]) -> list[dict[str, Any] | BaseException]:
-    codes = sorted({code for code, _, _ in requests})
-    rooms = await db.rooms.find({"code": {"$in": codes}}, {"_id": 0, "code": 1, "players.nickname": 1}).to_list(None)
-    seated = {(room["code"], player["nickname"]) for room in rooms for player in room.get("players", [])}
+    seated = await rooms.seated_in(db, sorted({code for code, _, _ in requests}))
     outcome: list[int | GameError] = []  # per request: its document's index, or why it is refused
     documents: list[dict[str, Any]] = []
     for code, sender, text in requests:
         if (code, sender.nickname) not in seated:
-            outcome.append(GameError("NOT_IN_ROOM", NOT_IN_ROOM))
+            outcome.append(GameError("NOT_IN_ROOM", "join a room before chatting"))
             continue
         outcome.append(len(documents))
         documents.append({

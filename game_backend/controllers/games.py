@@ -1,7 +1,7 @@
 """The game round: start, one synchronized start time, final scores and the result.
 
-A round lives in one document of the `games` collection, so any server process
-can handle any event of it:
+A round lives in one document of the `games` collection (this module owns it),
+so any server process can handle any event of it:
 
     {code, song, players: [{nickname, instrument, score, loaded, ended}],
      gameState: "playing" | "finished" | "abandoned", startedAt, leadMs,
@@ -21,16 +21,25 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import ReturnDocument
 from pymongo.errors import PyMongoError
 
-from ..db import Database
-from ..documents import jsonable, now
-from ..errors import GameError
+from ..errors import GameError, not_playing
+from ..storage.database import Database
+from ..storage.documents import jsonable, now
+from . import rankings, rooms, users
+from .rules import Rule, broken_rule
 
 AFTER = ReturnDocument.AFTER
-RECENT_SONGS = 5
 PLAYER_FIELDS = ("nickname", "instrument", "score")
+
+
+def round_playing(code: str) -> Rule:
+    return Rule({"gameState": "playing"}, lambda: not_playing(code))
+
+
+def in_round(code: str, nickname: str) -> Rule:
+    return Rule({"players.nickname": nickname}, lambda: GameError("NOT_IN_ROOM", f"you are not playing in room {code}"))
 
 
 @dataclass(frozen=True)
@@ -59,14 +68,7 @@ async def start_game(db: Database, code: str, nickname: str, lead_seconds: float
 
     `lead_seconds` is kept in the game: it sets how far ahead the shared start time lies.
     """
-    room = await db.rooms.find_one_and_update(
-        {"code": code, "gameState": "waiting", "hostName": nickname, "players.isReady": {"$ne": False}},
-        {"$set": {"gameState": "playing"}},
-        projection={"_id": 0, "song": 1, "players": 1},
-        return_document=AFTER,
-    )
-    if room is None:
-        await _explain_refused_start(db, code, nickname)
+    room = await rooms.start_playing(db, code, nickname)
     # The room was waiting, so no round of it is in progress: close any game a crash left open.
     await db.games.update_many({"code": code, "gameState": "playing"}, {"$set": {"gameState": "abandoned"}})
     game = {
@@ -84,7 +86,7 @@ async def start_game(db: Database, code: str, nickname: str, lead_seconds: float
         await db.games.insert_one(game)
     except PyMongoError:
         with suppress(PyMongoError):
-            await db.rooms.update_one({"code": code, "gameState": "playing"}, {"$set": {"gameState": "waiting"}})
+            await rooms.stop_playing(db, code)
         raise
     return present(await _without_departed(db, game))
 
@@ -110,10 +112,13 @@ async def _step(db: Database, code: str, nickname: str, flag: str, changes: dict
         array_filters=[{"me.nickname": nickname}],
         return_document=AFTER,
     )
-    if game is None:
-        await _require_player(db, code, nickname)
-        return RoundChange(code)
-    return await _advance(db, game)
+    if game is not None:
+        return await _advance(db, game)
+    await rooms.require_room(db, code)
+    error = await broken_rule(db.games, {"code": code}, [round_playing(code), in_round(code, nickname)])
+    if error is not None:
+        raise error
+    return RoundChange(code)  # the player had already taken this step
 
 
 async def take_out(db: Database, code: str, nickname: str) -> RoundChange:
@@ -169,99 +174,20 @@ async def _claim_finish(db: Database, game: dict[str, Any]) -> RoundChange:
     )
     if finished is None:
         return RoundChange(game["code"])
-    result = await _save_result(db, finished)
-    await _remember_song(db, finished, result)
-    room = await _back_to_waiting(db, finished["code"])
+    players = [{key: player[key] for key in PLAYER_FIELDS} for player in finished["players"]]
+    result = await rankings.save_result(db, finished["_id"], finished["code"], finished["song"], players,
+                                        finished["finishedAt"])
+    await users.remember_song(db, players, result["number"], result["title"], finished["finishedAt"])
+    room = await rooms.back_to_waiting(db, finished["code"])
     return RoundChange(finished["code"], result=result, room=room)
-
-
-async def _save_result(db: Database, game: dict[str, Any]) -> dict[str, Any]:
-    """The ranking entry of a finished game; saving it twice (a retried finish) keeps one."""
-    song = await db.songs.find_one({"number": game["song"]}, {"_id": 0, "title": 1})
-    players = [{key: player[key] for key in PLAYER_FIELDS} for player in game["players"]]
-    result = {
-        "number": game["song"],
-        "title": song["title"] if song else None,
-        "players": players,
-        "totalScore": sum(player["score"] for player in players),
-        "finishedAt": game["finishedAt"],
-    }
-    await db.rankings.update_one(
-        {"gameId": game["_id"]},
-        {"$setOnInsert": {**result, "gameId": game["_id"], "code": game["code"]}},
-        upsert=True,
-    )
-    return jsonable(result)
-
-
-async def _remember_song(db: Database, game: dict[str, Any], result: dict[str, Any]) -> None:
-    """Each player's last RECENT_SONGS played songs, newest first, on their user document."""
-    updates = [
-        UpdateOne(
-            {"nickname": player["nickname"]},
-            {"$push": {"recentSongs": {
-                "$each": [{
-                    "number": result["number"],
-                    "title": result["title"],
-                    "score": player["score"],
-                    "playedAt": game["finishedAt"],
-                }],
-                "$position": 0,
-                "$slice": RECENT_SONGS,
-            }}},
-        )
-        for player in game["players"]
-    ]
-    await db.users.bulk_write(updates, ordered=False)
-
-
-async def _back_to_waiting(db: Database, code: str) -> dict[str, Any] | None:
-    """The room waits for its next round: only the host (whoever it is now) stays ready."""
-    room = await db.rooms.find_one_and_update(
-        {"code": code, "gameState": "playing"},
-        [{"$set": {
-            "gameState": "waiting",
-            "players": {"$map": {"input": "$players", "in": {
-                "$mergeObjects": ["$$this", {"isReady": {"$eq": ["$$this.nickname", "$hostName"]}}],
-            }}},
-        }}],
-        projection={"_id": 0, "code": 1, "players": 1},
-        return_document=AFTER,
-    )
-    return jsonable(room) if room is not None else None
 
 
 async def _without_departed(db: Database, game: dict[str, Any]) -> dict[str, Any]:
     """Take out players who left while the game was being created (leaving found no game to leave then)."""
-    room = await db.rooms.find_one({"code": game["code"]}, {"_id": 0, "players": 1})
-    seated = {player["nickname"] for player in room["players"]} if room is not None else set()
+    seated = {nickname for code, nickname in await rooms.seated_in(db, [game["code"]])}
     departed = [player["nickname"] for player in game["players"] if player["nickname"] not in seated]
     if not departed:
         return game
     for nickname in departed:
         await take_out(db, game["code"], nickname)
     return await db.games.find_one({"_id": game["_id"]}) or game
-
-
-async def _require_player(db: Database, code: str, nickname: str) -> None:
-    """After a player's step matched nothing: raise why, or return if the player had already taken it."""
-    game = await db.games.find_one({"code": code, "gameState": "playing"}, {"_id": 0, "players": 1})
-    if game is None:
-        if await db.rooms.find_one({"code": code}, {"_id": 1}) is None:
-            raise GameError("ROOM_NOT_FOUND", f"there is no room {code}")
-        raise GameError("NOT_PLAYING", f"room {code} is not playing a round")
-    if not any(player["nickname"] == nickname for player in game["players"]):
-        raise GameError("NOT_IN_ROOM", f"you are not playing in room {code}")
-
-
-async def _explain_refused_start(db: Database, code: str, nickname: str) -> None:
-    room = await db.rooms.find_one({"code": code}, {"_id": 0, "hostName": 1, "players": 1, "gameState": 1})
-    if room is None:
-        raise GameError("ROOM_NOT_FOUND", f"there is no room {code}")
-    if not any(player["nickname"] == nickname for player in room["players"]):
-        raise GameError("NOT_IN_ROOM", f"you are not in room {code}")
-    if room["gameState"] != "waiting":
-        raise GameError("GAME_IN_PROGRESS", f"room {code} is already playing")
-    if room["hostName"] != nickname:
-        raise GameError("NOT_HOST", "only the host starts the game")
-    raise GameError("NOT_ALL_READY", "every player must be ready before the game starts")

@@ -1,8 +1,9 @@
-"""Rooms: create, join by code, quick match, leave, ready, instrument and song.
+"""Rooms: create, join by code, quick match, leave, ready, instrument, song, and the room's side of a round.
 
-Every change is one atomic MongoDB update whose filter states the rule
-(a free seat, the caller is the host, the game is waiting), so concurrent
-requests from any number of server processes cannot break a rule: of twenty
+This module owns the `rooms` collection: nothing else writes it. Every change
+is one atomic MongoDB update whose filter states the rules (rules.py: a free
+seat, the caller is the host, the game is waiting), so concurrent requests
+from any number of server processes cannot break a rule: of twenty
 simultaneous joins to the last seat, the database lets exactly one through.
 A player sits in at most one room: taking a seat leaves any other.
 """
@@ -18,10 +19,11 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from ..db import Database
-from ..documents import jsonable, now
-from ..errors import GameError
+from ..errors import GameError, game_in_progress, not_in_room, room_not_found
+from ..storage.database import Database
+from ..storage.documents import jsonable, now
 from . import games, songs
+from .rules import Rule, matching, refusal
 
 MAX_PLAYERS = 4
 CODE_ALPHABET = string.ascii_uppercase + string.digits
@@ -30,11 +32,43 @@ CODE_ATTEMPTS = 20
 NEW_PLAYER_INSTRUMENT = "select"
 
 ROOM_FIELDS = {"_id": 0, "code": 1, "type": 1, "hostName": 1, "players": 1, "song": 1, "gameState": 1, "createdAt": 1}
+PLAYER_FIELDS = ("nickname", "instrument", "isReady")
 AFTER = ReturnDocument.AFTER
 
-# A room with a free seat has no player at index MAX_PLAYERS - 1. An empty room is
-# about to be deleted, so it takes nobody in.
-HAS_FREE_SEAT = {f"players.{MAX_PLAYERS - 1}": {"$exists": False}, "players.0": {"$exists": True}}
+
+# The rules of a room, each written once (see rules.py).
+
+def exists(code: str) -> Rule:
+    return Rule({}, lambda: room_not_found(code))
+
+
+def seated(code: str, nickname: str) -> Rule:
+    return Rule({"players.nickname": nickname}, lambda: not_in_room(code))
+
+
+def waiting(code: str) -> Rule:
+    return Rule({"gameState": "waiting"}, lambda: game_in_progress(code))
+
+
+def hosted_by(nickname: str, action: str) -> Rule:
+    return Rule({"hostName": nickname}, lambda: GameError("NOT_HOST", f"only the host {action}"))
+
+
+def free_seat(code: str) -> Rule:
+    # A room with a free seat has no player at index MAX_PLAYERS - 1. An empty room is about to be
+    # deleted, so it takes nobody in.
+    return Rule({f"players.{MAX_PLAYERS - 1}": {"$exists": False}, "players.0": {"$exists": True}},
+                lambda: GameError("ROOM_FULL", f"room {code} is full ({MAX_PLAYERS} players)"))
+
+
+def everyone_ready() -> Rule:
+    return Rule({"players.isReady": {"$ne": False}},
+                lambda: GameError("NOT_ALL_READY", "every player must be ready before the game starts"))
+
+
+# The host is ready: a new room's host, a player who becomes host, and the host when a round ends.
+HOST_READY = {"$mergeObjects": ["$$this", {"isReady": {"$or": [
+    {"$eq": ["$$this.nickname", "$hostName"]}, {"$ifNull": ["$$this.isReady", False]}]}}]}
 
 
 @dataclass(frozen=True)
@@ -65,9 +99,6 @@ def new_player(nickname: str, *, host: bool = False) -> dict[str, Any]:
     return {"nickname": nickname, "instrument": NEW_PLAYER_INSTRUMENT, "isReady": host}
 
 
-PLAYER_FIELDS = ("nickname", "instrument", "isReady")
-
-
 def present(room: dict[str, Any]) -> dict[str, Any]:
     """The room as clients see it (a held seat's `leaveAt` stays on the server)."""
     shown = {key: room[key] for key in ROOM_FIELDS if key in room and key != "_id"}
@@ -78,6 +109,15 @@ def present(room: dict[str, Any]) -> dict[str, Any]:
 
 def all_ready(room: dict[str, Any]) -> bool:
     return all(player["isReady"] for player in room["players"])
+
+
+async def _update(db: Database, code: str, rules: list[Rule], update: Any, **options: Any) -> dict[str, Any]:
+    """Apply `update` to room `code` if it keeps every rule; the room afterwards, or the first broken rule's refusal."""
+    room = await db.rooms.find_one_and_update(matching({"code": code}, rules), update, projection=ROOM_FIELDS,
+                                              return_document=AFTER, **options)
+    if room is None:
+        raise await refusal(db.rooms, {"code": code}, rules)
+    return room
 
 
 async def create_room(db: Database, nickname: str, room_type: str = "codeGame") -> Seat:
@@ -97,30 +137,26 @@ async def create_room(db: Database, nickname: str, room_type: str = "codeGame") 
             await db.rooms.insert_one(room)
         except DuplicateKeyError:
             continue
-        departures = await _leave_other_rooms(db, nickname, keep=room["code"])
+        departures = await leave_all(db, nickname, keep=room["code"])
         return Seat(present(room), joined=True, departures=departures)
     raise GameError("INTERNAL", "no free room code was found; try again")
 
 
 async def join_room(db: Database, code: str, nickname: str) -> Seat:
     """Take a seat in room `code`; a player already seated there keeps the seat."""
+    rules = [exists(code), waiting(code), free_seat(code)]
     room = await db.rooms.find_one_and_update(
-        {"code": code, "gameState": "waiting", "players.nickname": {"$ne": nickname}, **HAS_FREE_SEAT},
+        matching({"code": code, "players.nickname": {"$ne": nickname}}, rules),
         {"$push": {"players": new_player(nickname)}},
         projection=ROOM_FIELDS,
         return_document=AFTER,
     )
     if room is not None:
-        departures = await _leave_other_rooms(db, nickname, keep=code)
-        return Seat(present(room), joined=True, departures=departures)
-    room = await db.rooms.find_one({"code": code}, ROOM_FIELDS)
-    if room is None:
-        raise GameError("ROOM_NOT_FOUND", f"there is no room {code}")
-    if any(player["nickname"] == nickname for player in room["players"]):
-        return Seat(present(room), joined=False, departures=[])
-    if room["gameState"] != "waiting":
-        raise GameError("GAME_IN_PROGRESS", f"room {code} is playing; wait for the round to end")
-    raise GameError("ROOM_FULL", f"room {code} is full ({MAX_PLAYERS} players)")
+        return Seat(present(room), joined=True, departures=await leave_all(db, nickname, keep=code))
+    already = await db.rooms.find_one({"code": code, "players.nickname": nickname}, ROOM_FIELDS)
+    if already is not None:
+        return Seat(present(already), joined=False, departures=[])
+    raise await refusal(db.rooms, {"code": code}, rules)
 
 
 async def quick_match(db: Database, nickname: str) -> Seat:
@@ -131,7 +167,7 @@ async def quick_match(db: Database, nickname: str) -> Seat:
     if current is not None:
         return Seat(present(current), joined=False, departures=[])
     room = await db.rooms.find_one_and_update(
-        {"type": "match", "gameState": "waiting", "players.nickname": {"$ne": nickname}, **HAS_FREE_SEAT},
+        matching({"type": "match", "players.nickname": {"$ne": nickname}}, [waiting(""), free_seat("")]),
         {"$push": {"players": new_player(nickname)}},
         projection=ROOM_FIELDS,
         sort=[("createdAt", 1)],
@@ -139,8 +175,7 @@ async def quick_match(db: Database, nickname: str) -> Seat:
     )
     if room is None:
         return await create_room(db, nickname, "match")
-    departures = await _leave_other_rooms(db, nickname, keep=room["code"])
-    return Seat(present(room), joined=True, departures=departures)
+    return Seat(present(room), joined=True, departures=await leave_all(db, nickname, keep=room["code"]))
 
 
 async def leave_room(db: Database, code: str, nickname: str, *, away_since: datetime | None = None) -> Departure:
@@ -148,15 +183,16 @@ async def leave_room(db: Database, code: str, nickname: str, *, away_since: date
 
     A player leaving mid-round leaves the round too, so the others can finish it.
     An empty room is deleted. Every way out of a room (leaveRoom, the REST
-    route, a disconnect, taking a seat elsewhere, a held seat expiring) comes
-    through here. With `away_since`, the seat is given up only if it is still
-    held for a disconnected player whose grace ended by then.
+    route, a disconnect, taking a seat elsewhere, a held seat expiring, signing
+    out) comes through here. With `away_since`, the seat is given up only if it
+    is still held for a disconnected player whose grace ended by then.
     """
-    seated: dict[str, Any] = {"players.nickname": nickname}
+    seat = seated(code, nickname)
     if away_since is not None:
-        seated = {"players": {"$elemMatch": {"nickname": nickname, "leaveAt": {"$lte": away_since}}}}
+        seat = Rule({"players": {"$elemMatch": {"nickname": nickname, "leaveAt": {"$lte": away_since}}}},
+                    seat.refusal)
     room = await db.rooms.find_one_and_update(
-        {"code": code, **seated, "hostName": {"$ne": nickname}},
+        matching({"code": code, "hostName": {"$ne": nickname}}, [seat]),
         {"$pull": {"players": {"nickname": nickname}}},
         projection=ROOM_FIELDS,
         return_document=AFTER,
@@ -164,20 +200,41 @@ async def leave_room(db: Database, code: str, nickname: str, *, away_since: date
     new_host = None
     if room is None:
         room = await db.rooms.find_one_and_update(
-            {"code": code, **seated, "hostName": nickname},
-            _host_leaves(nickname),
-            projection=ROOM_FIELDS,
-            return_document=AFTER,
+            matching({"code": code, "hostName": nickname}, [seat]), _host_leaves(nickname),
+            projection=ROOM_FIELDS, return_document=AFTER,
         )
         if room is None:
-            await _require_room(db, code)
-            raise GameError("NOT_IN_ROOM", f"you are not in room {code}")
+            raise await refusal(db.rooms, {"code": code}, [exists(code), seat])
         new_host = room["hostName"]
     round_change = await games.take_out(db, code, nickname) if room["gameState"] == "playing" else None
     if room["players"]:
         return Departure(code, nickname, present(room), new_host, round_change)
     await db.rooms.delete_one({"code": code, "players": {"$size": 0}})
     return Departure(code, nickname, None, None, round_change)
+
+
+async def leave_all(db: Database, nickname: str, *, keep: str | None = None) -> list[Departure]:
+    """Leave every room the player sits in (but `keep`)."""
+    departures = []
+    for code in await rooms_of(db, nickname):
+        if code == keep:
+            continue
+        try:
+            departures.append(await leave_room(db, code, nickname))
+        except GameError:
+            continue  # already gone: another request took the player out first
+    return departures
+
+
+def _host_leaves(nickname: str) -> list[dict[str, Any]]:
+    """An update pipeline: drop the host, make the first remaining player the (ready) host."""
+    first_player = {"$first": "$players"}
+    return [
+        {"$set": {"players": {"$filter": {"input": "$players", "cond": {"$ne": ["$$this.nickname", nickname]}}}}},
+        # SecantusDB does not resolve "$players.nickname" through an array; $getField does.
+        {"$set": {"hostName": {"$getField": {"field": "nickname", "input": first_player}}}},
+        {"$set": {"players": {"$map": {"input": "$players", "in": HOST_READY}}}},
+    ]
 
 
 async def hold_seat(db: Database, code: str, nickname: str, until: datetime) -> bool:
@@ -191,9 +248,9 @@ async def hold_seat(db: Database, code: str, nickname: str, until: datetime) -> 
 
 
 async def reclaim_seat(db: Database, nickname: str) -> dict[str, Any] | None:
-    """A returning player takes back a held seat; returns its room, or None if none was held."""
+    """A returning player is back in the seat they hold (held for their return or not); its room, or None."""
     room = await db.rooms.find_one_and_update(
-        {"players": {"$elemMatch": {"nickname": nickname, "leaveAt": {"$exists": True}}}},
+        {"players.nickname": nickname},
         {"$unset": {"players.$[me].leaveAt": ""}},
         array_filters=[{"me.nickname": nickname}],
         projection=ROOM_FIELDS,
@@ -213,34 +270,14 @@ async def expired_seats(db: Database, moment: datetime) -> list[tuple[str, str]]
     ]
 
 
-def _host_leaves(nickname: str) -> list[dict[str, Any]]:
-    """An update pipeline: drop the host, make the first remaining player a ready host."""
-    first_player = {"$first": "$players"}
-    return [
-        {"$set": {"players": {"$filter": {"input": "$players", "cond": {"$ne": ["$$this.nickname", nickname]}}}}},
-        # SecantusDB does not resolve "$players.nickname" through an array; $getField does.
-        {"$set": {"hostName": {"$getField": {"field": "nickname", "input": first_player}}}},
-        {"$set": {"players": {"$map": {"input": "$players", "in": {"$cond": [
-            {"$eq": ["$$this.nickname", "$hostName"]},
-            {"$mergeObjects": ["$$this", {"isReady": True}]},
-            "$$this",
-        ]}}}}},
-    ]
-
-
-async def _leave_other_rooms(db: Database, nickname: str, keep: str) -> list[Departure]:
-    codes = await db.rooms.distinct("code", {"players.nickname": nickname, "code": {"$ne": keep}})
-    departures = []
-    for code in codes:
-        try:
-            departures.append(await leave_room(db, code, nickname))
-        except GameError:
-            continue  # already gone: another request took the player out first
-    return departures
-
-
 async def rooms_of(db: Database, nickname: str) -> list[str]:
     return await db.rooms.distinct("code", {"players.nickname": nickname})
+
+
+async def seated_in(db: Database, codes: list[str]) -> set[tuple[str, str]]:
+    """(code, nickname) of every player seated in the rooms `codes`: one query for a batch of chat messages."""
+    rooms = await db.rooms.find({"code": {"$in": codes}}, {"_id": 0, "code": 1, "players.nickname": 1}).to_list(None)
+    return {(room["code"], player["nickname"]) for room in rooms for player in room.get("players", [])}
 
 
 async def toggle_ready(db: Database, code: str, nickname: str) -> dict[str, Any]:
@@ -250,28 +287,17 @@ async def toggle_ready(db: Database, code: str, nickname: str) -> dict[str, Any]
         {"$mergeObjects": ["$$this", {"isReady": {"$not": ["$$this.isReady"]}}]},
         "$$this",
     ]}}}
-    return await _update_own_seat(db, code, nickname, [{"$set": {"players": flip_mine}}])
+    return present(await _update(db, code, _own_seat(code, nickname), [{"$set": {"players": flip_mine}}]))
 
 
 async def change_instrument(db: Database, code: str, nickname: str, instrument: str) -> dict[str, Any]:
-    return await _update_own_seat(
-        db, code, nickname, {"$set": {"players.$[me].instrument": instrument}}, array_filters=[{"me.nickname": nickname}]
-    )
+    return present(await _update(db, code, _own_seat(code, nickname), {"$set": {"players.$[me].instrument": instrument}},
+                                 array_filters=[{"me.nickname": nickname}]))
 
 
-async def _update_own_seat(db: Database, code: str, nickname: str, update: Any, **options: Any) -> dict[str, Any]:
-    """Apply `update` to room `code` if the player sits there and it is waiting; the room afterwards."""
-    room = await db.rooms.find_one_and_update(
-        {"code": code, "gameState": "waiting", "players.nickname": nickname},
-        update,
-        projection=ROOM_FIELDS,
-        return_document=AFTER,
-        **options,
-    )
-    if room is None:
-        await _explain_missed_update(db, code, nickname)
-        raise GameError("INTERNAL", f"room {code} changed meanwhile; try again")
-    return present(room)
+def _own_seat(code: str, nickname: str) -> list[Rule]:
+    """The rules of changing one's own seat: the room exists, the player sits in it, it is waiting."""
+    return [exists(code), seated(code, nickname), waiting(code)]
 
 
 async def change_song(db: Database, code: str, nickname: str, number: int) -> dict[str, Any]:
@@ -280,18 +306,46 @@ async def change_song(db: Database, code: str, nickname: str, number: int) -> di
         song = await songs.get_song(db, number)
     except GameError as error:
         raise GameError("INVALID_PAYLOAD", error.message) from None
-    result = await db.rooms.update_one(
-        {"code": code, "gameState": "waiting", "hostName": nickname}, {"$set": {"song": number}}
-    )
-    if result.matched_count == 0:
-        room = await _explain_missed_update(db, code, nickname)
-        if room["hostName"] != nickname:
-            raise GameError("NOT_HOST", "only the host changes the song")
+    await _update(db, code, [*_own_seat(code, nickname), hosted_by(nickname, "changes the song")],
+                  {"$set": {"song": number}})
     return song
 
 
+async def start_playing(db: Database, code: str, nickname: str) -> dict[str, Any]:
+    """Host only, everyone ready, the room waiting: the room is now playing. Returns its song and players."""
+    rules = [exists(code), seated(code, nickname), waiting(code), hosted_by(nickname, "starts the game"),
+             everyone_ready()]
+    return await _update(db, code, rules, {"$set": {"gameState": "playing"}})
+
+
+async def stop_playing(db: Database, code: str) -> None:
+    """Undo `start_playing` when the round could not be created."""
+    await db.rooms.update_one({"code": code, "gameState": "playing"}, {"$set": {"gameState": "waiting"}})
+
+
+async def back_to_waiting(db: Database, code: str) -> dict[str, Any] | None:
+    """The round is over: the room waits for the next one, and only the host stays ready."""
+    room = await db.rooms.find_one_and_update(
+        {"code": code, "gameState": "playing"},
+        [{"$set": {
+            "gameState": "waiting",
+            "players": {"$map": {"input": "$players", "in": {"$mergeObjects": ["$$this", {"isReady": False}]}}},
+        }}, {"$set": {"players": {"$map": {"input": "$players", "in": HOST_READY}}}}],
+        projection={"_id": 0, "code": 1, "players": 1},
+        return_document=AFTER,
+    )
+    return jsonable(room) if room is not None else None
+
+
+async def require_room(db: Database, code: str) -> dict[str, Any]:
+    room = await db.rooms.find_one({"code": code}, ROOM_FIELDS)
+    if room is None:
+        raise room_not_found(code)
+    return room
+
+
 async def get_room(db: Database, code: str) -> dict[str, Any]:
-    return present(await _require_room(db, code))
+    return present(await require_room(db, code))
 
 
 async def players(db: Database, code: str) -> list[dict[str, Any]]:
@@ -301,26 +355,9 @@ async def players(db: Database, code: str) -> list[dict[str, Any]]:
 async def joinable_rooms(db: Database, limit: int = 50) -> list[dict[str, Any]]:
     """Waiting rooms with a free seat, oldest first, for the lobby."""
     rooms = await db.rooms.find(
-        {"type": {"$ne": "tutorial"}, "gameState": "waiting", **HAS_FREE_SEAT}, ROOM_FIELDS
+        {"type": {"$ne": "tutorial"}, "gameState": "waiting", **free_seat("").condition}, ROOM_FIELDS
     ).sort("createdAt", 1).limit(limit).to_list(length=None)
     return [
         {**present(room), "playerCount": len(room["players"]), "maxPlayers": MAX_PLAYERS}
         for room in rooms
     ]
-
-
-async def _require_room(db: Database, code: str) -> dict[str, Any]:
-    room = await db.rooms.find_one({"code": code}, ROOM_FIELDS)
-    if room is None:
-        raise GameError("ROOM_NOT_FOUND", f"there is no room {code}")
-    return room
-
-
-async def _explain_missed_update(db: Database, code: str, nickname: str) -> dict[str, Any]:
-    """After an update matched nothing: raise the reason, or return the room if none applies."""
-    room = await _require_room(db, code)
-    if not any(player["nickname"] == nickname for player in room["players"]):
-        raise GameError("NOT_IN_ROOM", f"you are not in room {code}")
-    if room["gameState"] != "waiting":
-        raise GameError("GAME_IN_PROGRESS", f"room {code} is playing; wait for the round to end")
-    return room

@@ -9,8 +9,8 @@ from typing import Any
 
 from pymongo import UpdateOne
 
-from ..db import Database
 from ..errors import GameError
+from ..storage.database import Database
 
 SONG_FIELDS = {"_id": 0, "number": 1, "title": 1, "artist": 1, "difficulty": 1, "bpm": 1, "runtime": 1}
 

@@ -1,5 +1,7 @@
 """Users: guests and accounts, signing in and out, which tokens still count, and who is online.
 
+This module owns the `users` collection.
+
 A user document is `{nickname, guest, email?, password?, tokenVersion, sockets, createdAt}`.
 Nicknames are unique across guests and accounts, emails across accounts.
 
@@ -14,22 +16,30 @@ caller (api.users.logout), whichever server process holds them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from .. import passwords
-from ..db import Database
-from ..documents import jsonable, now
 from ..errors import GameError
-from ..tokens import Identity
+from ..identity import passwords
+from ..identity.tokens import Identity
+from ..storage.database import Database
+from ..storage.documents import jsonable, now
 from . import rooms
 
-WRONG_CREDENTIALS = GameError("NOT_AUTHENTICATED", "wrong email or password")
-REVOKED = GameError("NOT_AUTHENTICATED", "this token is no longer valid (signed out?): sign in again")
+RECENT_SONGS = 5
+
+
+def wrong_credentials() -> GameError:
+    return GameError("NOT_AUTHENTICATED", "wrong email or password")
+
+
+def revoked() -> GameError:
+    return GameError("NOT_AUTHENTICATED", "this token is no longer valid (signed out?): sign in again")
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,7 @@ async def log_in(db: Database, email: str, password: str, rounds: int) -> Identi
     user = await db.users.find_one({"email": email, "guest": False}, {"nickname": 1, "password": 1, "tokenVersion": 1})
     hashed = user.get("password") if user is not None else None
     if not await passwords.check_password(password, hashed, rounds) or user is None:
-        raise WRONG_CREDENTIALS
+        raise wrong_credentials()
     return Identity(
         user_id=str(user["_id"]), nickname=user["nickname"], guest=False, token_version=user.get("tokenVersion", 0)
     )
@@ -81,7 +91,7 @@ def _token_filter(identity: Identity) -> dict[str, Any]:
     try:
         user_id = ObjectId(identity.user_id)
     except InvalidId:
-        raise REVOKED from None
+        raise revoked() from None
     version: Any = identity.token_version
     if version == 0:
         version = {"$in": [0, None]}  # users stored before versions existed
@@ -91,14 +101,14 @@ def _token_filter(identity: Identity) -> dict[str, Any]:
 async def check_token(db: Database, identity: Identity) -> None:
     """Raise NOT_AUTHENTICATED if the token behind `identity` was revoked or its user is gone."""
     if await db.users.find_one(_token_filter(identity), {"_id": 1}) is None:
-        raise REVOKED
+        raise revoked()
 
 
 async def profile(db: Database, identity: Identity) -> dict[str, Any]:
     """The caller's own account data (never the password hash)."""
     user = await db.users.find_one(_token_filter(identity), {"nickname": 1, "guest": 1, "email": 1, "createdAt": 1})
     if user is None:
-        raise REVOKED
+        raise revoked()
     me = {"userId": str(user["_id"]), "nickname": user["nickname"], "guest": bool(user.get("guest"))}
     if "email" in user:
         me["email"] = user["email"]
@@ -113,7 +123,13 @@ async def connected(db: Database, identity: Identity, sid: str) -> None:
         _token_filter(identity), {"$addToSet": {"sockets": sid}}, projection={"_id": 1}
     )
     if user is None:
-        raise REVOKED
+        raise revoked()
+
+
+async def sockets_of(db: Database, identity: Identity) -> list[str]:
+    """The Socket.IO sessions the user has open, on any process."""
+    user = await db.users.find_one({"nickname": identity.nickname}, {"sockets": 1})
+    return list(user.get("sockets", [])) if user is not None else []
 
 
 async def disconnected(db: Database, identity: Identity, sid: str) -> bool:
@@ -141,11 +157,28 @@ async def log_out(db: Database, identity: Identity) -> Logout:
             projection={"sockets": 1},
         )
     if user is None:
-        raise REVOKED
-    departures = []
-    for code in await rooms.rooms_of(db, identity.nickname):
-        try:
-            departures.append(await rooms.leave_room(db, code, identity.nickname))
-        except GameError:
-            continue  # already gone: another request took the player out first
+        raise revoked()
+    departures = await rooms.leave_all(db, identity.nickname)
     return Logout(sockets=list(user.get("sockets", [])), departures=departures)
+
+
+async def remember_song(db: Database, players: list[dict[str, Any]], number: int, title: str | None,
+                        played_at: datetime) -> None:
+    """Each player's last RECENT_SONGS played songs, newest first, on their user document."""
+    updates = [
+        UpdateOne(
+            {"nickname": player["nickname"]},
+            {"$push": {"recentSongs": {
+                "$each": [{
+                    "number": number,
+                    "title": title,
+                    "score": player["score"],
+                    "playedAt": played_at,
+                }],
+                "$position": 0,
+                "$slice": RECENT_SONGS,
+            }}},
+        )
+        for player in players
+    ]
+    await db.users.bulk_write(updates, ordered=False)

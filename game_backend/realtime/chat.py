@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import announce
 from ..controllers import chat
 from ..validation import ChatText
 from .router import Ack, EventContext, EventRouter
@@ -11,8 +12,6 @@ router = EventRouter()
 
 @router.event("sendMessage", ChatText, chat=True)
 async def send_message(ctx: EventContext, text: str) -> Ack:
-    sender = ctx.connection.user
-    code = ctx.connection.current_room()
-    message = await chat.save_message(ctx.db, code, sender, text)
-    await ctx.sio.emit("message", message, room=code)
+    message = await chat.save_message(ctx.db, ctx.room(), ctx.connection.user, text)
+    await announce.chat_message(ctx.sio, message)
     return {"ok": True, "message": message}

@@ -1,10 +1,12 @@
 """What the server knows about one Socket.IO connection while it is open.
 
-This is connection state, not game state: who the socket is and which room it
-is subscribed to. Seats, ready flags and everything else a second server
-process must see live in MongoDB. `playing` only remembers which room's round
-the database confirmed this connection loaded into, so that `hit`, the hot
-path of a round, is checked without a database round trip.
+This is connection state, not game state: who the socket is, its rate limits
+and its address. Seats, ready flags and everything else a second server
+process must see live in MongoDB; which room a socket follows is the client
+manager's (announce.follow keeps it in step with the seat the database holds).
+`playing` only remembers which room's round the database confirmed this
+connection loaded into, so that `hit`, the hot path of a round, is checked
+without a database round trip (and only while the socket still follows it).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..config import Settings
+from ..edge.ratelimit import TokenBucket
 from ..errors import GameError
-from ..tokens import Identity
-from .ratelimit import TokenBucket
+from ..identity.tokens import Identity
 
 
 @dataclass
@@ -24,7 +26,6 @@ class Connection:
     events: TokenBucket
     chat: TokenBucket
     hits: TokenBucket
-    room: str | None = None
     playing: str | None = None
     address: str = ""
 
@@ -41,7 +42,7 @@ class Connection:
     @property
     def user(self) -> Identity:
         if self.identity is None:
-            raise GameError("NOT_AUTHENTICATED", "sign in first: connect with auth {token}")
+            raise not_signed_in()
         return self.identity
 
     @property
@@ -53,10 +54,10 @@ class Connection:
         if nickname != self.nickname:
             raise GameError("FORBIDDEN", "you can only act as yourself")
 
-    def current_room(self) -> str:
-        if self.room is None:
-            raise GameError("NOT_IN_ROOM", "join a room first")
-        return self.room
+
+
+def not_signed_in() -> GameError:
+    return GameError("NOT_AUTHENTICATED", "sign in first: connect with auth {token}")
 
 
 @dataclass

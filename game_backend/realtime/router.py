@@ -1,8 +1,11 @@
 """Event dispatch: one place where every Socket.IO event is rate-limited, parsed and answered.
 
-A handler is `async def handler(ctx, payload) -> ack | None`. It raises
-GameError for a broken rule; the dispatcher turns that, a malformed payload,
-an unreachable database or a bug into exactly one failed ack.
+A handler is `async def handler(ctx, payload) -> ack | None`, registered with
+its payload schema (`@router.event(name, Schema)`). It raises GameError for a
+broken rule; the dispatcher turns that, a malformed payload, an unreachable
+database or a bug into exactly one failed ack. A connection's moments, connect
+and disconnect, are registered the same way (`@router.connect`,
+`@router.disconnect`), so every handler is found by the same search.
 """
 
 from __future__ import annotations
@@ -14,22 +17,25 @@ from typing import Any
 
 from pymongo.errors import ConnectionFailure
 
+from .. import announce
 from ..config import Settings
-from ..db import Database
-from ..errors import GameError
-from ..validation import parse
-from .connection import Connection, Connections
+from ..controllers import users
+from ..errors import GameError, internal, not_in_room, unavailable
+from ..storage.database import Database
 from ..transport.socketio_server import SocketServer
+from ..validation import parse
+from .connection import Connection, Connections, not_signed_in
 
 log = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
 Handler = Callable[["EventContext", Any], Awaitable[Ack | None]]
+ConnectHandler = Callable[["Dispatcher", str, dict[str, Any], Any], Awaitable[None]]
+DisconnectHandler = Callable[["Dispatcher", str, Any], Awaitable[None]]
 
-RATE_LIMITED = GameError("RATE_LIMITED", "too many events: slow down")
-ANONYMOUS = GameError("NOT_AUTHENTICATED", "sign in first: connect with auth {token}")
-UNAVAILABLE = GameError("UNAVAILABLE", "the database is unavailable; try again shortly")
-INTERNAL = GameError("INTERNAL", "something went wrong on the server")
+
+def rate_limited() -> GameError:
+    return GameError("RATE_LIMITED", "too many events: slow down")
 
 
 @dataclass
@@ -51,21 +57,23 @@ class EventContext:
     def nickname(self) -> str:
         return self.connection.nickname
 
-    async def subscribe(self, code: str) -> None:
-        """Follow room `code`'s events, and stop following the previous room."""
-        previous = self.connection.room
-        if previous is not None and previous != code:
-            await self.sio.leave_room(self.sid, previous)
-            self.connection.playing = None
-        await self.sio.enter_room(self.sid, code)
-        self.connection.room = code
+    def room(self) -> str:
+        """The room this socket follows (the one its player is seated in), or NOT_IN_ROOM."""
+        code = announce.followed_room(self.sio, self.sid)
+        if code is None:
+            raise GameError("NOT_IN_ROOM", "join a room first")
+        return code
 
-    async def unsubscribe(self, code: str) -> None:
-        await self.sio.leave_room(self.sid, code)
-        if self.connection.room == code:
-            self.connection.room = None
-        if self.connection.playing == code:
-            self.connection.playing = None
+    def own_room(self, nickname: str, code: str) -> str:
+        """A payload acting as `nickname` in room `code` must be the connection's own player, in its own room."""
+        self.connection.require_self(nickname)
+        if not announce.follows(self.sio, self.sid, code):
+            raise not_in_room(code)
+        return code
+
+    async def sockets(self) -> list[str]:
+        """Every open socket of the calling player (on any process): they all follow the player's seat."""
+        return await users.sockets_of(self.db, self.connection.user)
 
 
 @dataclass(frozen=True)
@@ -78,17 +86,19 @@ class Route:
 
 
 class EventRouter:
-    """Collects handlers with their payload schema; `attach` registers them on a server."""
+    """Collects handlers with their payload schema; `Dispatcher.attach` registers them on a server."""
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
+        self.on_connect: ConnectHandler | None = None
+        self.on_disconnect: DisconnectHandler | None = None
 
     def event(
         self, name: str, schema: Any = None, *, chat: bool = False, hits: bool = False, inline: bool = False
     ) -> Callable[[Handler], Handler]:
         """`chat` events also spend the chat bucket; `hits` events spend the hit bucket instead of the shared one.
 
-        An `inline` handler never waits on I/O, so it runs in the task that read the packet (see server.py).
+        An `inline` handler never waits on I/O, so it runs in the task that read the packet (see transport/).
         """
 
         def register(handler: Handler) -> Handler:
@@ -96,6 +106,14 @@ class EventRouter:
             return handler
 
         return register
+
+    def connect(self, handler: ConnectHandler) -> ConnectHandler:
+        self.on_connect = handler
+        return handler
+
+    def disconnect(self, handler: DisconnectHandler) -> DisconnectHandler:
+        self.on_disconnect = handler
+        return handler
 
 
 def _within_limits(connection: Connection, route: Route) -> bool:
@@ -125,6 +143,20 @@ class Dispatcher:
             self.sio.on(name, self._dispatcher(name, route))
             if route.inline:
                 self.sio.inline_events.add(name)
+        if router.on_connect is not None:
+            on_connect = router.on_connect
+
+            async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+                await on_connect(self, sid, environ, auth)
+
+            self.sio.on("connect", connect)
+        if router.on_disconnect is not None:
+            on_disconnect = router.on_disconnect
+
+            async def disconnect(sid: str, reason: Any = None) -> None:
+                await on_disconnect(self, sid, reason)
+
+            self.sio.on("disconnect", disconnect)
 
     def _dispatcher(self, name: str, route: Route) -> Callable[..., Awaitable[Ack | None]]:
         what = f"{name} payload"
@@ -135,9 +167,9 @@ class Dispatcher:
                 return None
             try:
                 if not _within_limits(connection, route):
-                    raise RATE_LIMITED
+                    raise rate_limited()
                 if connection.identity is None:
-                    raise ANONYMOUS  # an anonymous connection only watches: no event of any kind
+                    raise not_signed_in()  # an anonymous connection only watches: no event of any kind
                 payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
                 ctx = EventContext(self.sio, self.database, self.settings, self.connections, sid, connection)
                 return await route.handler(ctx, payload)
@@ -145,9 +177,9 @@ class Dispatcher:
                 return error.ack()
             except ConnectionFailure:
                 log.warning("%s from %s: the database did not answer", name, sid)
-                return UNAVAILABLE.ack()
+                return unavailable().ack()
             except Exception:
                 log.exception("%s from %s failed", name, sid)
-                return INTERNAL.ack()
+                return internal().ack()
 
         return dispatch

@@ -24,7 +24,41 @@ from .socketio_packets import encode_event, has_binary
 from .websocket import message_frame
 
 
-class FanoutManager(socketio.AsyncManager):
+class RoomIndex:
+    """Which rooms each socket is in, kept beside python-socketio's rooms (which only map rooms to sockets).
+
+    Answers `rooms_of(sid)` without scanning every room of the namespace (each
+    socket has a room of its own, so a scan grows with the connections).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._joined: dict[tuple[str, str], set[str]] = {}
+
+    def basic_enter_room(self, sid: str, namespace: str, room: Any, eio_sid: str | None = None) -> None:
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)  # type: ignore[misc]
+        if room is not None and room != sid:
+            self._joined.setdefault((namespace, sid), set()).add(room)
+
+    def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
+        super().basic_leave_room(sid, namespace, room)  # type: ignore[misc]
+        joined = self._joined.get((namespace, sid))
+        if joined is not None:
+            joined.discard(room)
+            if not joined:
+                del self._joined[(namespace, sid)]
+
+    def rooms_of(self, sid: str, namespace: str = "/") -> frozenset[str]:
+        """The rooms (other than its own) a socket of this process is in."""
+        return frozenset(self._joined.get((namespace, sid), ()))
+
+
+class FanoutManager(RoomIndex, socketio.AsyncManager):
+    async def enter_room(self, sid: str, namespace: str, room: str, eio_sid: str | None = None) -> None:
+        """Enter a room, if the socket is on this process (one process: any other is gone)."""
+        if eio_sid is not None or self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace):
+            await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
+
     async def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
                    callback: Any = None, to: Any = None, **kwargs: Any) -> None:
         if isinstance(data, tuple):
@@ -53,3 +87,7 @@ class FanoutManager(socketio.AsyncManager):
                 continue
             if not session.write_frame(frame):
                 session.send(packet)
+
+
+class IndexedRedisManager(RoomIndex, socketio.AsyncRedisManager):
+    """python-socketio's Redis manager, for several processes, with the same room index."""

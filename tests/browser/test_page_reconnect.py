@@ -11,7 +11,7 @@ from playwright.async_api import expect
 
 from game_backend.app import create_app
 from game_backend.config import Settings
-from game_backend.db import connect
+from game_backend.storage.database import connect
 
 from ..players import guest_token, rest
 from .pages import PagePlayer

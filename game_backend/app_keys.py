@@ -6,7 +6,7 @@ import socketio
 from aiohttp import web
 
 from .config import Settings
-from .db import Database
+from .storage.database import Database
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)

@@ -17,10 +17,11 @@ browser.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
-from .config import Settings
-from .errors import GameError
+from ..config import Settings
+from ..errors import GameError
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import jwt
 
-from .config import Settings
-from .errors import GameError
+from ..config import Settings
+from ..errors import GameError
 
 ALGORITHM = "HS256"
 

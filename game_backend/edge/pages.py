@@ -16,7 +16,7 @@ from aiohttp import web
 
 log = logging.getLogger(__name__)
 
-FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend"
 STATIC_PREFIX = "/static/"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 from types import ModuleType
+
 from .config import Settings
 
 CHOICES = ("auto", "asyncio", "uvloop")

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .config import Settings
-from .keys import SETTINGS
+from ..app_keys import SETTINGS
+from ..config import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "node_modules" / "socket.io-client" / "dist"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "node_modules" / "socket.io-client" / "dist"
 # The msgpack bundle is left out: it speaks a parser this server does not use.
 FILES = ("socket.io.js", "socket.io.min.js", "socket.io.esm.min.js")
 CONTENT_TYPES = {".js": "application/javascript; charset=utf-8", ".map": "application/json; charset=utf-8"}

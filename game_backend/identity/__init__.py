@@ -1,0 +1,1 @@
+"""Identity: signed tokens that say who is calling, and password hashing."""

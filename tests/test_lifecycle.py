@@ -1,0 +1,65 @@
+"""A connection's moments, each called alone against a real database: hold a seat, reclaim it, let it expire."""
+
+from __future__ import annotations
+
+import asyncio
+
+from game_backend.app import create_socketio_server
+from game_backend.config import Settings
+from game_backend.controllers import rooms
+from game_backend.identity.tokens import Identity
+from game_backend.realtime import lifecycle
+from game_backend.storage.database import Database
+
+
+def player(nickname: str) -> Identity:
+    return Identity(user_id=f"id-{nickname}", nickname=nickname, guest=True)
+
+
+async def room_of(db: Database, *nicknames: str) -> str:
+    code = (await rooms.create_room(db, nicknames[0])).room["code"]
+    for nickname in nicknames[1:]:
+        await rooms.join_room(db, code, nickname)
+    return code
+
+
+async def seats(db: Database, code: str) -> list[dict]:
+    room = await db.rooms.find_one({"code": code})
+    return [] if room is None else room["players"]
+
+
+async def test_hold_seat_keeps_it_for_the_grace_period(db: Database) -> None:
+    sio = create_socketio_server(Settings())
+    code = await room_of(db, "ann", "bob")
+    await lifecycle.hold_seat(sio, db, code, "bob", grace_seconds=30)
+    bob = (await seats(db, code))[1]
+    assert bob["nickname"] == "bob" and "leaveAt" in bob
+
+
+async def test_hold_seat_without_grace_gives_it_up_at_once(db: Database) -> None:
+    sio = create_socketio_server(Settings())
+    code = await room_of(db, "ann", "bob")
+    await lifecycle.hold_seat(sio, db, code, "ann", grace_seconds=0)
+    room = await db.rooms.find_one({"code": code})
+    assert [p["nickname"] for p in room["players"]] == ["bob"] and room["hostName"] == "bob"
+
+
+async def test_reclaim_takes_back_a_held_seat_and_an_unheld_one(db: Database) -> None:
+    sio = create_socketio_server(Settings())
+    code = await room_of(db, "ann", "bob")
+    await lifecycle.hold_seat(sio, db, code, "bob", grace_seconds=30)
+    await lifecycle.reclaim(sio, db, player("bob"), "a-socket")
+    assert all("leaveAt" not in p for p in await seats(db, code))
+    await lifecycle.reclaim(sio, db, player("ann"), "another-socket")  # seated, nothing held: still fine
+    assert [p["nickname"] for p in await seats(db, code)] == ["ann", "bob"]
+
+
+async def test_expire_releases_only_seats_whose_grace_ended_and_each_once(db: Database) -> None:
+    sio = create_socketio_server(Settings())
+    code = await room_of(db, "ann", "bob", "cid")
+    await lifecycle.hold_seat(sio, db, code, "bob", grace_seconds=0.05)
+    await lifecycle.hold_seat(sio, db, code, "cid", grace_seconds=30)
+    await asyncio.sleep(0.1)
+    released = await asyncio.gather(lifecycle.expire(sio, db), lifecycle.expire(sio, db))
+    assert sum(released) == 1  # two sweeps at once (as two processes would): bob leaves once
+    assert [p["nickname"] for p in await seats(db, code)] == ["ann", "cid"]

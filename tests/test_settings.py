@@ -1,0 +1,47 @@
+"""Settings are declared once: the environment, the flags and the README's table all come from that one table."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from game_backend.__main__ import parse_args
+from game_backend.config import Settings, declared, markdown_table
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readme_table_is_the_declared_one() -> None:
+    assert markdown_table() in README.read_text(encoding="utf-8"), (
+        "the README's settings table differs from game_backend/config.py: paste config.markdown_table() into it")
+
+
+def test_every_setting_is_read_from_its_variable() -> None:
+    samples = {"str": "x", "int": "7", "float": "2.5"}
+    for item in declared():
+        default = item.default
+        raw = ("1" if isinstance(default, bool) else item.choices[-1] if item.choices
+               else "a.example, b.example" if isinstance(default, tuple)
+               else samples[type(default).__name__] if default is not None else "value")
+        parsed = getattr(Settings.from_env({item.env: raw}), item.name)
+        assert parsed != default, item.env
+    assert Settings.from_env({"LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    assert Settings.from_env({"CORS_ORIGINS": "https://a.example, https://b.example"}).cors_origins == (
+        "https://a.example", "https://b.example")
+    assert Settings.from_env({"PORT": ""}).port == Settings().port  # empty means unset
+
+
+def test_a_flag_wins_over_the_environment() -> None:
+    from_env = Settings.from_env({"PORT": "9000", "LOG_LEVEL": "ERROR"})
+    settings = parse_args(["--port", "9100", "--cors-origins", "https://a.example"], from_env)
+    assert (settings.port, settings.log_level, settings.cors_origins) == (9100, "ERROR", ("https://a.example",))
+
+
+def test_help_lists_every_flag_with_its_variable_and_help() -> None:
+    result = subprocess.run([sys.executable, "-m", "game_backend", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for item in declared():
+        if item.flag:
+            assert item.flag in text and f"[{item.env}]" in text, item.flag
