@@ -20,6 +20,8 @@ from .controllers.rooms import Departure, Seat, all_ready
 
 log = logging.getLogger(__name__)
 
+WATCH_PREFIX = "watch:"  # the room of those who follow a player's online status: `watch:<nickname>`
+
 
 # Who follows which room
 
@@ -29,15 +31,20 @@ async def follow(sio: socketio.AsyncServer, sids: list[str], code: str | None, l
     A socket of this process leaves every other room it follows; one on another process leaves `left`.
     """
     for sid in sids:
-        for old in {*left, *sio.manager.rooms_of(sid)} - {code}:
+        for old in {*left, *game_rooms(sio, sid)} - {code}:
             await sio.leave_room(sid, old)
         if code is not None:
             await sio.enter_room(sid, code)
 
 
+def game_rooms(sio: socketio.AsyncServer, sid: str) -> set[str]:
+    """The game rooms (named by their codes) a socket of this process follows."""
+    return {room for room in sio.manager.rooms_of(sid) if not room.startswith(WATCH_PREFIX)}
+
+
 def followed_room(sio: socketio.AsyncServer, sid: str) -> str | None:
     """The game room a socket of this process follows, if any."""
-    return next(iter(sio.manager.rooms_of(sid)), None)
+    return next(iter(game_rooms(sio, sid)), None)
 
 
 def follows(sio: socketio.AsyncServer, sid: str, code: str) -> bool:
@@ -135,5 +142,18 @@ async def round_change(sio: socketio.AsyncServer, change: RoundChange | None) ->
 
 # Users
 
-async def user_status(sio: socketio.AsyncServer, nickname: str, online: bool) -> None:
-    await sio.emit("userStatus", {"nickname": nickname, "online": online})
+async def watch(sio: socketio.AsyncServer, sids: list[str], nicknames: Iterable[str]) -> None:
+    """These sockets hear the online status of these players (their friends)."""
+    for sid in sids:
+        for nickname in nicknames:
+            await sio.enter_room(sid, WATCH_PREFIX + nickname)
+
+
+async def unwatch(sio: socketio.AsyncServer, sids: list[str], nickname: str) -> None:
+    for sid in sids:
+        await sio.leave_room(sid, WATCH_PREFIX + nickname)
+
+
+async def user_status(sio: socketio.AsyncServer, nickname: str, online: bool, rooms: Iterable[str] = ()) -> None:
+    """A player came online or went offline: to the players who follow them, and to the rooms they sit in."""
+    await sio.emit("userStatus", {"nickname": nickname, "online": online}, room=[WATCH_PREFIX + nickname, *rooms])

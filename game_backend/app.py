@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from pymongo.errors import PyMongoError
@@ -13,11 +13,12 @@ from pymongo.errors import PyMongoError
 from . import api, realtime
 from .app_keys import DB, SETTINGS, SIO
 from .config import Settings
-from .controllers import songs
+from .controllers import songs, users
 from .edge import client_script, pages
 from .edge.cors import cors_middleware, engine_origin_check
 from .edge.middlewares import path_under, scoped
 from .realtime import lifecycle
+from .realtime.router import Dispatcher
 from .runtime import packet_json
 from .storage.database import Database, connect
 from .storage.embedded import EmbeddedDatabase
@@ -74,9 +75,9 @@ def create_app(settings: Settings) -> web.Application:
     sio.attach(app)
     app[SETTINGS] = settings
     app[SIO] = sio
-    app.cleanup_ctx.append(_database)
-    app.cleanup_ctx.append(_seat_sweeper)
     dispatcher = realtime.attach(sio, settings, lambda: app[DB])
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_sweeper(dispatcher))
 
     async def record_departures(_: web.Application) -> None:
         await lifecycle.shutdown(dispatcher)
@@ -96,7 +97,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     if uri is None:
         embedded = EmbeddedDatabase(settings.data_dir)
         uri = await asyncio.to_thread(embedded.start)
-    db = connect(uri, settings.database_name, settings.mongo_driver)
+    db = connect(uri, settings.database_name, settings.mongo_driver, settings.database_timeout)
     try:
         await _prepare(db, uri)
         app[DB] = db
@@ -108,15 +109,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
             await asyncio.to_thread(embedded.stop)
 
 
-async def _seat_sweeper(app: web.Application) -> AsyncIterator[None]:
-    """Release the seats of players who did not come back within the reconnect grace period."""
-    grace = app[SETTINGS].reconnect_grace_seconds
-    task = asyncio.create_task(lifecycle.sweep_forever(app[SIO], lambda: app[DB], grace)) if grace > 0 else None
-    yield
-    if task is not None:
+def _sweeper(dispatcher: Dispatcher) -> Callable[[web.Application], AsyncIterator[None]]:
+    """While serving: this process's lease, dead processes, unrecorded departures, expired seats (lifecycle.py)."""
+
+    async def sweeping(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(lifecycle.sweep_forever(dispatcher))
+        yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+    return sweeping
 
 
 async def _prepare(db: Database, uri: str) -> None:
@@ -124,6 +127,7 @@ async def _prepare(db: Database, uri: str) -> None:
         await db.ping()
         await db.ensure_indexes()
         await songs.seed(db)
+        await users.forget_untagged_sockets(db)
     except PyMongoError as error:
         raise DatabaseUnavailable(
             f"MongoDB at {_redact(uri)} did not answer ({type(error).__name__}). "

@@ -38,6 +38,8 @@ class Settings:
     database_name: str = setting("game_backend", "MONGODB_DATABASE", "database name", flag="--database")
     mongo_driver: str = setting("motor", "MONGO_DRIVER", "`motor`, or `pymongo` for PyMongo's `AsyncMongoClient`",
                                 flag="--driver", choices=("motor", "pymongo"))
+    database_timeout: float = setting(3.0, "DATABASE_TIMEOUT", "seconds a database operation may take; past it an "
+                                      "event is answered `UNAVAILABLE` and a REST call 503, and nothing changes")
     data_dir: str | None = setting(None, "DATA_DIR", "where the embedded database keeps its files (`make run` uses "
                                    "`.data/db`); unset: in memory", flag="--data-dir")
     cors_origins: tuple[str, ...] = setting(("*",), "CORS_ORIGINS", "comma-separated origins whose pages may connect "
@@ -62,6 +64,10 @@ class Settings:
                                           "may hold open on one process; `0`: no cap")
     trusted_proxies: tuple[str, ...] = setting((), "TRUSTED_PROXIES", "comma-separated addresses of your reverse "
                                                "proxies: only from them is `X-Forwarded-For` believed")
+    process_lease_seconds: float = setting(15.0, "PROCESS_LEASE_SECONDS", "each server process renews a lease in the "
+                                           "database three times in this period; a process whose lease runs out is "
+                                           "taken for dead, and another (or its restart) records its players' "
+                                           "connections as gone")
     reconnect_grace_seconds: float = setting(10.0, "RECONNECT_GRACE_SECONDS", "how long a dropped player's seat is "
                                              "held; reconnecting with the same token within it gives the seat back "
                                              "(and the room's events), after it the player leaves as with "

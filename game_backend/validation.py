@@ -135,6 +135,10 @@ class GuestBody(Payload):
     nickname: Nickname
 
 
+class FriendBody(Payload):
+    nickname: Nickname
+
+
 # The max_length bounds only the work done on hostile input; the validators give the real limits.
 Email = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_email)]
 NewPassword = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_new_password)]

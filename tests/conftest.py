@@ -34,7 +34,7 @@ def database_name() -> str:
 
 
 async def _open_database(uri: str, name: str, driver: str) -> Database:
-    database = connect(uri, name, driver)
+    database = connect(uri, name, driver, timeout=30)
     await database.ensure_indexes()
     await songs.seed(database)
     return database

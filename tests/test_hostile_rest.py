@@ -238,7 +238,10 @@ async def test_no_route_shows_anyones_private_data(arena: Arena) -> None:
 
 
 async def test_user_status_carries_only_nickname_and_online(arena: Arena) -> None:
+    """userStatus goes to those who care (issue 14): the bystander follows the newcomer as a friend."""
     newcomer = await guest_token(arena.base_url, "newcomer")
+    status, _ = await rest(arena.base_url, "POST", "/api/users/friends", arena.bystander.token, {"nickname": "newcomer"})
+    assert status == 201
     player = Player("newcomer", newcomer)
     await player.connect(arena.base_url, "websocket")
     await player.client.disconnect()

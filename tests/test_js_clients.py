@@ -62,9 +62,6 @@ async def test_a_room_plays_through_the_protocol(js: JsPlayers, mode: dict[str, 
     assert opened["transport"] == ("websocket" if mode.get("transports") == ["websocket"] else "polling")
     code = await create_room(js, host)
 
-    assert await host.call("login", "민수") == {"ok": True, "nickname": "민수"}
-    await guest.wait_for("userStatus", lambda a: a == [{"nickname": "민수", "online": True}])
-
     joined = await host.call("joinRoom", {"nickname": "민수", "code": code})
     assert joined["ok"] is True and joined["room"]["code"] == code and joined["messages"] == []
     joined = await guest.call("joinRoom", {"nickname": "bob", "code": code})
@@ -72,6 +69,10 @@ async def test_a_room_plays_through_the_protocol(js: JsPlayers, mode: dict[str, 
     players = await host.wait_for(f"players{code}", lambda a: len(a[0]) == 2)
     assert players[0][1] == {"nickname": "bob", "instrument": "select", "isReady": False}
     await host.wait_for("allReady", lambda a: a == [False])
+
+    # userStatus goes to those who care (the room, and friends): bob, in the room, hears 민수's login.
+    assert await host.call("login", "민수") == {"ok": True, "nickname": "민수"}
+    await guest.wait_for("userStatus", lambda a: a == [{"nickname": "민수", "online": True}])
 
     assert await guest.call("ready") == {"ok": True, "isReady": True, "allReady": True}
     await host.wait_for("readyStatus", lambda a: a == [{"nickname": "bob", "isReady": True}])

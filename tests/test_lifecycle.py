@@ -48,9 +48,12 @@ async def test_reclaim_takes_back_a_held_seat_and_an_unheld_one(db: Database) ->
     sio = create_socketio_server(Settings())
     code = await room_of(db, "ann", "bob")
     await lifecycle.hold_seat(sio, db, code, "bob", grace_seconds=30)
-    await lifecycle.reclaim(sio, db, player("bob"), "a-socket")
+    room = await rooms.reclaim_seat(db, "bob")
+    assert room is not None and room["code"] == code
+    await lifecycle.reclaim(sio, "a-socket", player("bob"), room)
     assert all("leaveAt" not in p for p in await seats(db, code))
-    await lifecycle.reclaim(sio, db, player("ann"), "another-socket")  # seated, nothing held: still fine
+    assert (await rooms.reclaim_seat(db, "ann"))["code"] == code  # seated, nothing held: back all the same
+    assert await rooms.reclaim_seat(db, "nobody") is None
     assert [p["nickname"] for p in await seats(db, code)] == ["ann", "bob"]
 
 

@@ -7,7 +7,6 @@ process remembered.
 
 from __future__ import annotations
 
-from game_backend.storage.database import Database
 from game_backend.testing import running_server
 
 from .dbstate import inspected

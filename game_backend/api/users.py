@@ -13,8 +13,8 @@ from ..edge.addresses import client_address
 from ..edge.ratelimit import AddressThrottle
 from ..errors import GameError
 from ..identity.tokens import Identity, issue_token
-from ..validation import GuestBody, LoginBody, SignupBody
-from .http import caller, read_body
+from ..validation import FriendBody, GuestBody, LoginBody, Nickname, SignupBody
+from .http import caller, path_param, read_body
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -70,6 +70,7 @@ async def logout(request: web.Request) -> web.Response:
     ended = await users.log_out(request.app[DB], user)
     sio = request.app[SIO]
     await announce.departures(sio, ended.departures)
+    await announce.user_status(sio, user.nickname, False, [left.code for left in ended.departures])
     for sid in ended.sockets:
         await sio.disconnect(sid)
     log.info("%s signed out (%d connection(s) closed)", user.nickname, len(ended.sockets))
@@ -79,3 +80,28 @@ async def logout(request: web.Request) -> web.Response:
 @routes.get("/api/users/me")
 async def me(request: web.Request) -> web.Response:
     return web.json_response(await users.profile(request.app[DB], caller(request)))
+
+
+@routes.get("/api/users/friends")
+async def friends(request: web.Request) -> web.Response:
+    """The caller's friends and whether each is online: `[{nickname, online}]`."""
+    return web.json_response(await users.friends_of(request.app[DB], caller(request)))
+
+
+@routes.post("/api/users/friends")
+async def add_friend(request: web.Request) -> web.Response:
+    """Follow a player's online status; the caller's open sockets hear it from now on (`userStatus`)."""
+    user = caller(request)
+    body = await read_body(request, FriendBody)
+    await users.add_friend(request.app[DB], user, body.nickname)
+    await announce.watch(request.app[SIO], await users.sockets_of(request.app[DB], user), [body.nickname])
+    return web.json_response(await users.friends_of(request.app[DB], user), status=201)
+
+
+@routes.delete("/api/users/friends/{nickname}")
+async def remove_friend(request: web.Request) -> web.Response:
+    user = caller(request)
+    nickname = path_param(request, "nickname", Nickname)
+    await users.remove_friend(request.app[DB], user, nickname)
+    await announce.unwatch(request.app[SIO], await users.sockets_of(request.app[DB], user), nickname)
+    return web.json_response(await users.friends_of(request.app[DB], user))

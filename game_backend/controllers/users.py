@@ -2,7 +2,9 @@
 
 This module owns the `users` collection.
 
-A user document is `{nickname, guest, email?, password?, tokenVersion, sockets, createdAt}`.
+A user document is `{nickname, guest, email?, password?, tokenVersion, sockets: [{sid, process}], friends,
+createdAt}`: each open Socket.IO session with the server process that holds it, and the nicknames the user
+follows as friends.
 Nicknames are unique across guests and accounts, emails across accounts.
 
 Revocation: a token names its user (`sub`) and that user's `tokenVersion` at
@@ -117,30 +119,93 @@ async def profile(db: Database, identity: Identity) -> dict[str, Any]:
     return jsonable(me)
 
 
-async def connected(db: Database, identity: Identity, sid: str) -> None:
-    """Record the Socket.IO session `sid` as the user's; refused if the token was revoked."""
+@dataclass(frozen=True)
+class Arrival:
+    """What the database knows of a user who just connected: the friends whose status they follow."""
+
+    friends: list[str]
+
+
+async def connected(db: Database, identity: Identity, sid: str, process: str) -> Arrival:
+    """Record the Socket.IO session `sid`, held by server process `process`; refused if the token was revoked."""
     user = await db.users.find_one_and_update(
-        _token_filter(identity), {"$addToSet": {"sockets": sid}}, projection={"_id": 1}
+        _token_filter(identity), {"$push": {"sockets": {"sid": sid, "process": process}}},
+        projection={"friends": 1},
     )
     if user is None:
         raise revoked()
+    return Arrival(friends=list(user.get("friends", [])))
 
 
 async def sockets_of(db: Database, identity: Identity) -> list[str]:
     """The Socket.IO sessions the user has open, on any process."""
     user = await db.users.find_one({"nickname": identity.nickname}, {"sockets": 1})
-    return list(user.get("sockets", [])) if user is not None else []
+    return _sids(user)
+
+
+def _sids(user: dict[str, Any] | None) -> list[str]:
+    return [socket["sid"] for socket in user.get("sockets", []) if isinstance(socket, dict)] if user else []
 
 
 async def disconnected(db: Database, identity: Identity, sid: str) -> bool:
     """Forget the session `sid`; returns whether the user still has another one open (is online)."""
     user = await db.users.find_one_and_update(
         {"_id": ObjectId(identity.user_id)},
-        {"$pull": {"sockets": sid}},
+        {"$pull": {"sockets": {"sid": sid}}},
         projection={"sockets": 1},
         return_document=ReturnDocument.AFTER,
     )
-    return user is not None and bool(user.get("sockets"))
+    return bool(_sids(user))
+
+
+async def sockets_held_by(db: Database, process: str) -> list[tuple[str, list[str]]]:
+    """(nickname, sids) of every user with a session the server process `process` held."""
+    users = await db.users.find({"sockets.process": process}, {"nickname": 1, "sockets": 1}).to_list(None)
+    return [(user["nickname"], [socket["sid"] for socket in user["sockets"] if isinstance(socket, dict)
+                                and socket.get("process") == process]) for user in users]
+
+
+async def drop_sockets_of(db: Database, nickname: str, process: str) -> bool:
+    """Forget the sessions a dead process held for this user; returns whether the user is still online elsewhere."""
+    user = await db.users.find_one_and_update(
+        {"nickname": nickname}, {"$pull": {"sockets": {"process": process}}},
+        projection={"sockets": 1}, return_document=ReturnDocument.AFTER,
+    )
+    return bool(_sids(user))
+
+
+async def forget_untagged_sockets(db: Database) -> None:
+    """Sessions recorded without their process (by an earlier version) cannot be traced to a live process: drop them."""
+    await db.users.update_many({"sockets": {"$type": "string"}}, {"$set": {"sockets": []}})
+
+
+async def friends_of(db: Database, identity: Identity) -> list[dict[str, Any]]:
+    """The players the user follows, each `{nickname, online}`, in the order they were added."""
+    user = await db.users.find_one(_token_filter(identity), {"friends": 1})
+    if user is None:
+        raise revoked()
+    names = list(user.get("friends", []))
+    found = await db.users.find({"nickname": {"$in": names}}, {"nickname": 1, "sockets": 1}).to_list(None)
+    online = {friend["nickname"]: bool(_sids(friend)) for friend in found}
+    return [{"nickname": name, "online": online[name]} for name in names if name in online]
+
+
+async def add_friend(db: Database, identity: Identity, nickname: str) -> None:
+    """Follow `nickname`'s online status (a one-way friendship, as Motion Beat's friends list is)."""
+    if nickname == identity.nickname:
+        raise GameError("INVALID_PAYLOAD", "you cannot be your own friend")
+    if await db.users.find_one({"nickname": nickname}, {"_id": 1}) is None:
+        raise GameError("NOT_FOUND", f"there is no player {nickname}")
+    if await db.users.find_one_and_update(_token_filter(identity), {"$addToSet": {"friends": nickname}}) is None:
+        raise revoked()
+
+
+async def remove_friend(db: Database, identity: Identity, nickname: str) -> None:
+    user = await db.users.find_one_and_update({**_token_filter(identity), "friends": nickname},
+                                              {"$pull": {"friends": nickname}})
+    if user is None:
+        await check_token(db, identity)
+        raise GameError("NOT_FOUND", f"{nickname} is not among your friends")
 
 
 async def log_out(db: Database, identity: Identity) -> Logout:
@@ -159,7 +224,7 @@ async def log_out(db: Database, identity: Identity) -> Logout:
     if user is None:
         raise revoked()
     departures = await rooms.leave_all(db, identity.nickname)
-    return Logout(sockets=list(user.get("sockets", [])), departures=departures)
+    return Logout(sockets=_sids(user), departures=departures)
 
 
 async def remember_song(db: Database, players: list[dict[str, Any]], number: int, title: str | None,

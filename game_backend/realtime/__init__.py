@@ -8,7 +8,6 @@ from ..config import Settings
 from ..storage.database import Database
 from ..transport.socketio_server import SocketServer
 from . import chat, games, lifecycle, rooms, users
-from .connection import Connections
 from .router import Dispatcher
 
 ROUTERS = (lifecycle.router, users.router, rooms.router, chat.router, games.router)
@@ -16,7 +15,7 @@ ROUTERS = (lifecycle.router, users.router, rooms.router, chat.router, games.rout
 
 def attach(sio: SocketServer, settings: Settings, database: Callable[[], Database]) -> Dispatcher:
     """Register every handler on `sio`; `database` returns the handle once the app has started."""
-    dispatcher = Dispatcher(sio, Connections(), settings, database)
+    dispatcher = Dispatcher(sio, settings, database)
     for router in ROUTERS:
         dispatcher.attach(router)
     return dispatcher

@@ -1,16 +1,22 @@
 """A connection's life, each moment in one named function.
 
 connect      the handshake's token binds the connection to its player (or it stays anonymous and only
-             watches); a player with a seat takes it back (`reclaim`) and the socket follows its room
+             watches); a player with a seat is back in its room (`reclaim`), and the socket hears the
+             online status of the player's friends; one database round trip
 disconnect   the socket is forgotten; when it was the player's last, the seats the database says the
              player holds are held for RECONNECT_GRACE_SECONDS (or given up at once when that is 0)
 hold_seat    keep one seat for a player who dropped
 reclaim      a returning player is back in the seat they hold, held or not, and is told so (`seatRestored`)
 expire       give up every seat whose grace has ended (each process sweeps; a conditional leave lets
              exactly one of them release each seat)
+recover      a server process died (its lease ran out): its players' connections are recorded as gone,
+             once, by whichever process claims it
 shutdown     on the way down: every player's departure is recorded while the database is still open,
              then the Engine.IO sessions close, so that clients reconnect (to this server once it is
              back, or to another process) and reclaim their seats
+
+A departure the database cannot take (it is down) is kept and retried by the
+sweep until it can, so nobody stays seated for good after an outage.
 
 A connection presents its token in the handshake (`auth: {token}`). One with a
 bad, expired or revoked (signed-out) token is refused, and so is one over the
@@ -21,19 +27,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
 from datetime import timedelta
 from typing import Any
 
-from pymongo.errors import ConnectionFailure
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from .. import announce
-from ..controllers import rooms, users
+from ..controllers import processes, rooms, users
 from ..edge.addresses import client_address
 from ..errors import GameError
 from ..identity.tokens import Identity, read_token
-from ..storage.database import Database
+from ..storage.database import OUTAGE, Database
 from ..storage.documents import now
 from ..transport.socketio_server import SocketServer
 from .connection import Connection
@@ -67,16 +72,20 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
         return
     db = dispatcher.database()
     try:
-        await users.connected(db, identity, sid)
+        # One round trip: the session recorded (which checks the token is not revoked) and the seat taken back.
+        arrival, room = await asyncio.gather(users.connected(db, identity, sid, dispatcher.process),
+                                             rooms.reclaim_seat(db, identity.nickname))
     except GameError as error:
         dispatcher.connections.pop(sid)
         raise Refused(error.message) from None
-    except ConnectionFailure:
+    except OUTAGE:
         dispatcher.connections.pop(sid)
         raise Refused("the database is unavailable; try again shortly") from None
     log.info("%s connected (%s)", identity.nickname, sid)
-    await announce.user_status(dispatcher.sio, identity.nickname, True)
-    await reclaim(dispatcher.sio, db, identity, sid)
+    await announce.watch(dispatcher.sio, [sid], arrival.friends)
+    if room is not None:
+        await reclaim(dispatcher.sio, sid, identity, room)
+    dispatcher.presence.changed(identity.nickname, True, [room["code"]] if room else [])
 
 
 @router.disconnect
@@ -85,24 +94,39 @@ async def disconnect(dispatcher: Dispatcher, sid: str, reason: Any = None) -> No
     if connection is None or connection.identity is None:
         return
     log.info("%s disconnected (%s): %s", connection.identity.nickname, sid, reason)
-    await depart(dispatcher, sid, connection)
-
-
-async def depart(dispatcher: Dispatcher, sid: str, connection: Connection) -> None:
-    """Record that a signed-in connection is gone: the player's seats are held (or given up) once none is left."""
-    identity = connection.identity
-    assert identity is not None
     if connection.hits.rejected:
-        log.info("%s sent %d hits over the hit limit; they were dropped", identity.nickname, connection.hits.rejected)
+        log.info("%s sent %d hits over the hit limit; they were dropped", connection.identity.nickname,
+                 connection.hits.rejected)
+    await depart(dispatcher, sid, connection.identity)
+
+
+async def depart(dispatcher: Dispatcher, sid: str, identity: Identity) -> bool:
+    """Record that a player's connection is gone: their seats are held (or given up) once none is left.
+
+    Returns False when the database could not take it; it is kept and retried by the sweep.
+    """
     db = dispatcher.database()
     try:
         if await users.disconnected(db, identity, sid):
-            return  # the player is still here on another connection: nothing changes for the seat
-        for code in await rooms.rooms_of(db, identity.nickname):
-            await hold_seat(dispatcher.sio, db, code, identity.nickname, dispatcher.settings.reconnect_grace_seconds)
-        await announce.user_status(dispatcher.sio, identity.nickname, False)
-    except ConnectionFailure:
-        log.warning("could not record that %s disconnected: the database did not answer", identity.nickname)
+            dispatcher.unrecorded.pop(sid, None)
+            return True  # the player is still here on another connection: nothing changes for the seat
+        await leave_seats(dispatcher, db, identity.nickname)
+    except OUTAGE:
+        if sid not in dispatcher.unrecorded:
+            log.warning("could not record that %s disconnected: the database did not answer; will retry",
+                        identity.nickname)
+        dispatcher.unrecorded[sid] = identity
+        return False
+    dispatcher.unrecorded.pop(sid, None)
+    return True
+
+
+async def leave_seats(dispatcher: Dispatcher, db: Database, nickname: str) -> None:
+    """The player is gone: each seat the database records is held for the grace period; the player is offline."""
+    codes = await rooms.rooms_of(db, nickname)
+    for code in codes:
+        await hold_seat(dispatcher.sio, db, code, nickname, dispatcher.settings.reconnect_grace_seconds)
+    dispatcher.presence.changed(nickname, False, codes)
 
 
 async def hold_seat(sio: SocketServer, db: Database, code: str, nickname: str, grace_seconds: float) -> None:
@@ -116,13 +140,11 @@ async def hold_seat(sio: SocketServer, db: Database, code: str, nickname: str, g
         pass  # the seat was already given up
 
 
-async def reclaim(sio: SocketServer, db: Database, identity: Identity, sid: str) -> None:
+async def reclaim(sio: SocketServer, sid: str, identity: Identity, room: dict[str, Any]) -> None:
     """A player who holds a seat (held for their return, or still theirs) is back in its room, and told so."""
-    room = await rooms.reclaim_seat(db, identity.nickname)
-    if room is not None:
-        log.info("%s is back in room %s", identity.nickname, room["code"])
-        await announce.follow(sio, [sid], room["code"])
-        await announce.seat_restored(sio, sid, room)
+    log.info("%s is back in room %s", identity.nickname, room["code"])
+    await announce.follow(sio, [sid], room["code"])
+    await announce.seat_restored(sio, sid, room)
 
 
 async def expire(sio: SocketServer, db: Database) -> int:
@@ -140,17 +162,41 @@ async def expire(sio: SocketServer, db: Database) -> int:
     return released
 
 
-async def sweep_forever(sio: SocketServer, database: Callable[[], Database], grace_seconds: float) -> None:
-    """`expire`, every second (or twice per grace period, if that is shorter)."""
-    interval = min(LONGEST_SWEEP_INTERVAL, grace_seconds / 2)
+async def recover(dispatcher: Dispatcher, db: Database, process: str) -> None:
+    """A dead server process's players: their connections there are gone, as if they had each disconnected."""
+    orphans = await users.sockets_held_by(db, process)
+    log.warning("server process %s stopped renewing its lease: recording %d player(s) there as gone",
+                process, len(orphans))
+    for nickname, _ in orphans:
+        if not await users.drop_sockets_of(db, nickname, process):
+            await leave_seats(dispatcher, db, nickname)
+
+
+async def sweep_forever(dispatcher: Dispatcher) -> None:
+    """Keep this process's lease, recover dead processes, retry unrecorded departures, release expired seats."""
+    settings = dispatcher.settings
+    renew_every = settings.process_lease_seconds / 3
+    interval = min(LONGEST_SWEEP_INTERVAL, renew_every,
+                   settings.reconnect_grace_seconds / 2 if settings.reconnect_grace_seconds > 0 else renew_every)
+    renewed = 0.0
     while True:
-        await asyncio.sleep(interval)
         try:
-            await expire(sio, database())
-        except ConnectionFailure:
-            log.warning("could not release expired seats: the database did not answer")
+            db = dispatcher.database()
+            if time.monotonic() - renewed >= renew_every:
+                await processes.renew(db, dispatcher.process, settings.process_lease_seconds)
+                renewed = time.monotonic()
+                for dead in await processes.claim_dead(db):
+                    await recover(dispatcher, db, dead)
+            for sid, identity in list(dispatcher.unrecorded.items()):
+                if not await depart(dispatcher, sid, identity):
+                    break  # still down: the next sweep tries again
+            if settings.reconnect_grace_seconds > 0:
+                await expire(dispatcher.sio, db)
+        except OUTAGE:
+            log.warning("the sweep could not reach the database; it will try again")
         except Exception:
-            log.exception("releasing expired seats failed")
+            log.exception("the sweep failed")
+        await asyncio.sleep(interval)
 
 
 async def shutdown(dispatcher: Dispatcher) -> None:
@@ -161,5 +207,9 @@ async def shutdown(dispatcher: Dispatcher) -> None:
     for sid in list(dispatcher.connections.by_sid):
         connection = dispatcher.connections.pop(sid)
         if connection is not None and connection.identity is not None:
-            await depart(dispatcher, sid, connection)
+            await depart(dispatcher, sid, connection.identity)
+    try:
+        await processes.retire(dispatcher.database(), dispatcher.process)
+    except OUTAGE:
+        pass  # its lease runs out by itself
     await dispatcher.sio.eio.disconnect()

@@ -11,20 +11,21 @@ and disconnect, are registered the same way (`@router.connect`,
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-
-from pymongo.errors import ConnectionFailure
 
 from .. import announce
 from ..config import Settings
 from ..controllers import users
 from ..errors import GameError, internal, not_in_room, unavailable
-from ..storage.database import Database
+from ..identity.tokens import Identity
+from ..storage.database import OUTAGE, Database
 from ..transport.socketio_server import SocketServer
 from ..validation import parse
 from .connection import Connection, Connections, not_signed_in
+from .presence import Presence
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +41,23 @@ def rate_limited() -> GameError:
 
 @dataclass
 class EventContext:
-    """What a handler may use: the server, the database, the settings and the calling connection."""
+    """What a handler may use: the server, the database, the settings (all through the dispatcher) and the caller."""
 
-    sio: SocketServer
-    database: Callable[[], Database]
-    settings: Settings
-    connections: Connections
+    dispatcher: Dispatcher
     sid: str
     connection: Connection
 
     @property
+    def sio(self) -> SocketServer:
+        return self.dispatcher.sio
+
+    @property
     def db(self) -> Database:
-        return self.database()
+        return self.dispatcher.database()
+
+    @property
+    def settings(self) -> Settings:
+        return self.dispatcher.settings
 
     @property
     def nickname(self) -> str:
@@ -131,12 +137,14 @@ def _within_limits(connection: Connection, route: Route) -> bool:
 class Dispatcher:
     """Registers routes on a Socket.IO server and runs each event through the same checks."""
 
-    def __init__(self, sio: SocketServer, connections: Connections, settings: Settings,
-                 database: Callable[[], Database]) -> None:
+    def __init__(self, sio: SocketServer, settings: Settings, database: Callable[[], Database]) -> None:
         self.sio = sio
-        self.connections = connections
         self.settings = settings
         self.database = database
+        self.connections = Connections()
+        self.process = uuid.uuid4().hex  # this server process, as its lease and its players' sockets name it
+        self.presence = Presence(sio)
+        self.unrecorded: dict[str, Identity] = {}  # departures the database could not take yet, by sid
 
     def attach(self, router: EventRouter) -> None:
         for name, route in router.routes.items():
@@ -171,11 +179,11 @@ class Dispatcher:
                 if connection.identity is None:
                     raise not_signed_in()  # an anonymous connection only watches: no event of any kind
                 payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
-                ctx = EventContext(self.sio, self.database, self.settings, self.connections, sid, connection)
+                ctx = EventContext(self, sid, connection)
                 return await route.handler(ctx, payload)
             except GameError as error:
                 return error.ack()
-            except ConnectionFailure:
+            except OUTAGE:
                 log.warning("%s from %s: the database did not answer", name, sid)
                 return unavailable().ack()
             except Exception:

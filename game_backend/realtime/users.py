@@ -12,5 +12,6 @@ router = EventRouter()
 @router.event("login", Nickname)
 async def login(ctx: EventContext, nickname: str) -> Ack:
     ctx.connection.require_self(nickname)
-    await announce.user_status(ctx.sio, nickname, True)
+    # Those who care hear it: the player's friends, their room, and the caller itself.
+    ctx.dispatcher.presence.changed(nickname, True, [ctx.sid, *announce.game_rooms(ctx.sio, ctx.sid)])
     return {"ok": True, "nickname": nickname}

@@ -11,8 +11,14 @@ from typing import Any
 
 import pymongo
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 
 DRIVERS = ("motor", "pymongo")
+DEFAULT_TIMEOUT = 3.0
+
+# What an unreachable or overloaded database raises once an operation's deadline (DATABASE_TIMEOUT) has passed:
+# the handlers answer UNAVAILABLE (503 over REST) and nothing is changed.
+OUTAGE = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
 
 
 class Database:
@@ -29,6 +35,8 @@ class Database:
         self.songs = self.db["songs"]
         self.games = self.db["games"]
         self.rankings = self.db["rankings"]
+        self.processes = self.db["processes"]
+        self.leases = self.db["leases"]
         # Request batchers (game_backend.batching) of the controllers that group their writes, by name.
         self.batchers: dict[str, Any] = {}
 
@@ -55,6 +63,8 @@ class Database:
             [
                 IndexModel([("nickname", ASCENDING)], unique=True, name="nickname_unique"),
                 IndexModel([("email", ASCENDING)], unique=True, sparse=True, name="email_unique"),
+                IndexModel([("sockets.process", ASCENDING)], name="socket_process"),
+                IndexModel([("friends", ASCENDING)], name="friends"),
             ]
         )
         await self.songs.create_index([("number", ASCENDING)], unique=True, name="number_unique")
@@ -67,9 +77,10 @@ class Database:
             await result
 
 
-def make_client(uri: str, driver: str = "motor", timeout_ms: int = 5000) -> Any:
-    """A client for `uri` with the chosen driver; it connects lazily."""
-    options: dict[str, Any] = {"serverSelectionTimeoutMS": timeout_ms, "tz_aware": True}
+def make_client(uri: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT) -> Any:
+    """A client for `uri` with the chosen driver; it connects lazily, and every operation has `timeout` seconds."""
+    deadline = max(1, round(timeout * 1000))
+    options: dict[str, Any] = {"timeoutMS": deadline, "serverSelectionTimeoutMS": deadline, "tz_aware": True}
     if driver == "motor":
         from motor.motor_asyncio import AsyncIOMotorClient
 
@@ -79,5 +90,5 @@ def make_client(uri: str, driver: str = "motor", timeout_ms: int = 5000) -> Any:
     raise ValueError(f"unknown MONGO_DRIVER {driver!r}: choose one of {', '.join(DRIVERS)}")
 
 
-def connect(uri: str, name: str, driver: str = "motor", timeout_ms: int = 5000) -> Database:
-    return Database(make_client(uri, driver, timeout_ms), name, driver)
+def connect(uri: str, name: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT) -> Database:
+    return Database(make_client(uri, driver, timeout), name, driver)
