@@ -15,6 +15,9 @@
 //   {"cmd": "chat", "clients", "seconds"}
 //       `clients` clients each send sendMessage, wait for the ack, send the next.
 //   {"cmd": "idle", "url", "count"}  opens `count` more anonymous idle sockets.
+//   {"cmd": "storm", "url", "prefix", "count", "seconds"}  signs in `count` guests over REST, then opens
+//       their sockets (auth {token}) spread evenly over `seconds`, all at once in flight; answers how many
+//       connected, how many failed and the first error, then closes them.
 //   Both setup and idle take "urls" too: sockets then go to each URL in turn.
 //   {"cmd": "close_idle"}, {"cmd": "close"}, {"cmd": "quit"}
 //
@@ -260,6 +263,28 @@ async function idle(command) {
   return { open: idleSockets.length, failed, firstError, ms: Math.round(performance.now() - started) };
 }
 
+async function storm(command) {
+  const tokens = await inBatches([...Array(command.count).keys()], CONCURRENCY, async (n) =>
+    (await rest(command.url, "POST", "/api/users/guest", { nickname: `${command.prefix}${n}` })).jwtoken);
+  const gap = (command.seconds * 1000) / command.count;
+  const started = performance.now();
+  let failed = 0;
+  let firstError = null;
+  const sockets = [];
+  await Promise.all(tokens.map(async (token, n) => {
+    await new Promise((resolve) => setTimeout(resolve, n * gap));
+    try {
+      sockets.push(await connect(command.url, { token }));
+    } catch (error) {
+      failed++;
+      firstError = firstError || String(error && error.message);
+    }
+  }));
+  const ms = Math.round(performance.now() - started);
+  closeAll(sockets);
+  return { connected: sockets.length, failed, firstError, ms };
+}
+
 function closeAll(sockets) {
   for (const socket of sockets) socket.close();
   return { closed: sockets.length };
@@ -270,6 +295,7 @@ const commands = {
   relay,
   chat,
   idle,
+  storm,
   close_idle: async () => {
     const answer = closeAll(idleSockets);
     idleSockets = [];

@@ -76,6 +76,8 @@ def rows(ours: list[Run], theirs: list[Run], plan: Any) -> list[tuple[str, str, 
         False, 2, " ms")
     add("relay at 80% of the server's own highest: p99",
         lambda r: (r.get("four_fifths") or {}).get("latency_ms", {}).get("p99"), False, 2, " ms")
+    add(f"connection storm: of {plan.storm_clients:,} signed-in clients connecting within {plan.storm_seconds:g} s, "
+        "connected", lambda r: (r.get("storm") or {}).get("connected"), True)
     add("chat (sendMessage + ack; ours stored in the database, Node's in memory): msg/s",
         lambda r: r["chat"]["per_s"], True)
     for q in ("p50", "p99"):

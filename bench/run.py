@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generators import Generators  # noqa: E402
 from report import machine, markdown, rows, say  # noqa: E402
 from servers import BENCH, Cluster, Server, game_backend, node_peer  # noqa: E402
-from workloads import Plan, chat, idle_memory, ramp, relay_step, setup_rooms  # noqa: E402
+from workloads import Plan, chat, idle_memory, ramp, relay_step, setup_rooms, storm  # noqa: E402
 
 PLANS = {
     "short": Plan(name="short", rooms=50, step_seconds=2.0, ramp_start=6000, ramp_factor=1.6, bisections=1,
@@ -58,6 +58,12 @@ def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: fr
                 say(f"  at half of highest ({half['target_per_s']}/s): latency {half['latency_ms']}")
                 four_fifths = relay_step(server, generators, plan, relay["best"]["delivered_per_s"] * 0.8)
                 say(f"  at 80% of highest ({four_fifths['target_per_s']}/s): latency {four_fifths['latency_ms']}")
+            stormed = None
+            if "storm" not in skip:
+                stormed = storm(server, generators, plan)
+                say(f"  storm: {stormed['connected']} of {stormed['clients']} connected within "
+                    f"{stormed['seconds']:g} s (all in {stormed['ms']} ms)"
+                    + (f", first error: {stormed['first_error']}" if stormed["first_error"] else ""))
             if "chat" not in skip:
                 chatting = chat(server, generators, plan)
                 say(f"  chat: {chatting['per_s']:.0f} msg/s, ack latency {chatting['ack_latency_ms']}, "
@@ -65,7 +71,7 @@ def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: fr
     finally:
         server.stop()
     return {"server": server.name, "memory": memory, "setup": setup, "relay": relay, "moderate": moderate,
-            "half": half, "four_fifths": four_fifths, "chat": chatting}
+            "half": half, "four_fifths": four_fifths, "storm": stormed, "chat": chatting}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --workers: spread sockets one player at a time (default) or one room at a time")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --workers above 1")
     parser.add_argument("--code", type=Path, help="run game_backend from this checkout (e.g. a git worktree of an older commit)")
-    parser.add_argument("--skip", action="append", default=[], choices=["memory", "chat"],
+    parser.add_argument("--skip", action="append", default=[], choices=["memory", "chat", "storm"],
                         help="leave a workload out (repeatable), for quicker comparisons while developing")
     parser.add_argument("--python", help="the interpreter that runs game_backend (default: this one)")
     parser.add_argument("--label", default="", help="a word for the results file name")

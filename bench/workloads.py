@@ -36,6 +36,8 @@ class Plan:
     chat_seconds: float
     idle_counts: tuple[int, ...]
     rounds: int
+    storm_clients: int = 2000
+    storm_seconds: float = 3.0
 
 
 def split(total: int, parts: int) -> list[int]:
@@ -195,4 +197,22 @@ def chat(server: Server | Cluster, generators: Generators, plan: Plan) -> dict[s
         "server_cpu_core": (server.cpu() - cpu0) / wall,
         "database_cpu_core": (server.helpers_cpu() - helpers0) / wall,
         "generator_cpu_core": max(answer["cpu"] for answer in answers),
+    }
+
+
+def storm(server: Server | Cluster, generators: Generators, plan: Plan) -> dict[str, Any] | None:
+    """`plan.storm_clients` signed-in clients connecting within `plan.storm_seconds`: how many connect."""
+    if not plan.storm_clients:
+        return None
+    per = split(plan.storm_clients, len(generators.all))
+    before = server.cpu()
+    answers = generators.run([{"cmd": "storm", "url": server.url, "prefix": f"s{i}x", "count": n,
+                               "seconds": plan.storm_seconds} for i, n in enumerate(per)], timeout=300)
+    return {
+        "clients": plan.storm_clients, "seconds": plan.storm_seconds,
+        "connected": sum(answer["connected"] for answer in answers),
+        "failed": sum(answer["failed"] for answer in answers),
+        "first_error": next((answer["firstError"] for answer in answers if answer["firstError"]), None),
+        "ms": max(answer["ms"] for answer in answers),
+        "server_cpu_s": server.cpu() - before,
     }

@@ -96,7 +96,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     uri = settings.mongodb_uri
     if uri is None:
         embedded = EmbeddedDatabase(settings.data_dir)
-        uri = await asyncio.to_thread(embedded.start)
+        embedded.launch()  # from this (the server's) thread: see EmbeddedDatabase.launch
+        await asyncio.to_thread(embedded.wait_until_ready)
+        uri = embedded.uri
     db = connect(uri, settings.database_name, settings.mongo_driver, settings.database_timeout)
     try:
         await _prepare(db, uri)

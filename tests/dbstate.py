@@ -8,8 +8,8 @@ from typing import Any
 
 from game_backend.storage.database import Database, connect
 
-# The servers' own bookkeeping, renewed on a timer whatever the clients do: each process's lease.
-BOOKKEEPING = frozenset({"processes"})
+# The servers' own bookkeeping: each process's lease (renewed on a timer), and the short holds requests take turns with.
+BOOKKEEPING = frozenset({"processes", "leases"})
 
 
 async def snapshot(db: Database) -> dict[str, list[dict[str, Any]]]:

@@ -5,7 +5,11 @@ is one atomic MongoDB update whose filter states the rules (rules.py: a free
 seat, the caller is the host, the game is waiting), so concurrent requests
 from any number of server processes cannot break a rule: of twenty
 simultaneous joins to the last seat, the database lets exactly one through.
-A player sits in at most one room: taking a seat leaves any other.
+A player sits in at most one room: taking a seat leaves any other, and a
+player's seat changes take turns (a lease on `seat:<nickname>`, whichever
+processes the requests land on), so two racing joins end in one room.
+Quick match opens a new room only when no waiting one has a free seat, one
+request at a time (a lease on `quick-match`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pymongo.errors import DuplicateKeyError
 from ..errors import GameError, game_in_progress, not_in_room, room_not_found
 from ..storage.database import Database
 from ..storage.documents import jsonable, now
+from ..storage.leases import held
 from . import games, songs
 from .rules import Rule, matching, refusal
 
@@ -122,6 +127,11 @@ async def _update(db: Database, code: str, rules: list[Rule], update: Any, **opt
 
 async def create_room(db: Database, nickname: str, room_type: str = "codeGame") -> Seat:
     """A new room with a fresh unique code, the caller as its ready host."""
+    async with held(db, f"seat:{nickname}"):
+        return await _create(db, nickname, room_type)
+
+
+async def _create(db: Database, nickname: str, room_type: str) -> Seat:
     song = await songs.random_song_number(db)
     for _ in range(CODE_ATTEMPTS):
         room = {
@@ -145,14 +155,15 @@ async def create_room(db: Database, nickname: str, room_type: str = "codeGame") 
 async def join_room(db: Database, code: str, nickname: str) -> Seat:
     """Take a seat in room `code`; a player already seated there keeps the seat."""
     rules = [exists(code), waiting(code), free_seat(code)]
-    room = await db.rooms.find_one_and_update(
-        matching({"code": code, "players.nickname": {"$ne": nickname}}, rules),
-        {"$push": {"players": new_player(nickname)}},
-        projection=ROOM_FIELDS,
-        return_document=AFTER,
-    )
-    if room is not None:
-        return Seat(present(room), joined=True, departures=await leave_all(db, nickname, keep=code))
+    async with held(db, f"seat:{nickname}"):
+        room = await db.rooms.find_one_and_update(
+            matching({"code": code, "players.nickname": {"$ne": nickname}}, rules),
+            {"$push": {"players": new_player(nickname)}},
+            projection=ROOM_FIELDS,
+            return_document=AFTER,
+        )
+        if room is not None:
+            return Seat(present(room), joined=True, departures=await leave_all(db, nickname, keep=code))
     already = await db.rooms.find_one({"code": code, "players.nickname": nickname}, ROOM_FIELDS)
     if already is not None:
         return Seat(present(already), joined=False, departures=[])
@@ -160,12 +171,22 @@ async def join_room(db: Database, code: str, nickname: str) -> Seat:
 
 
 async def quick_match(db: Database, nickname: str) -> Seat:
-    """Join the oldest waiting `match` room with a free seat, or open a new one."""
-    current = await db.rooms.find_one(
-        {"type": "match", "gameState": "waiting", "players.nickname": nickname}, ROOM_FIELDS
-    )
-    if current is not None:
-        return Seat(present(current), joined=False, departures=[])
+    """Join the oldest waiting `match` room with a free seat, or open a new one when there is none."""
+    async with held(db, f"seat:{nickname}"):
+        current = await db.rooms.find_one(
+            {"type": "match", "gameState": "waiting", "players.nickname": nickname}, ROOM_FIELDS
+        )
+        if current is not None:
+            return Seat(present(current), joined=False, departures=[])
+        seat = await _join_open_match(db, nickname)
+        if seat is not None:
+            return seat
+        async with held(db, "quick-match"):
+            # Another request may have opened a room while this one waited: fill it before opening one.
+            return await _join_open_match(db, nickname) or await _create(db, nickname, "match")
+
+
+async def _join_open_match(db: Database, nickname: str) -> Seat | None:
     room = await db.rooms.find_one_and_update(
         matching({"type": "match", "players.nickname": {"$ne": nickname}}, [waiting(""), free_seat("")]),
         {"$push": {"players": new_player(nickname)}},
@@ -174,7 +195,7 @@ async def quick_match(db: Database, nickname: str) -> Seat:
         return_document=AFTER,
     )
     if room is None:
-        return await create_room(db, nickname, "match")
+        return None
     return Seat(present(room), joined=True, departures=await leave_all(db, nickname, keep=room["code"]))
 
 
@@ -248,14 +269,18 @@ async def hold_seat(db: Database, code: str, nickname: str, until: datetime) -> 
 
 
 async def reclaim_seat(db: Database, nickname: str) -> dict[str, Any] | None:
-    """A returning player is back in the seat they hold (held for their return or not); its room, or None."""
-    room = await db.rooms.find_one_and_update(
+    """A returning player is back in the seat they hold (held for their return or not); its room, or None.
+
+    An indexed update, then a read only when there was a seat: every connection asks this, most have none.
+    """
+    taken = await db.rooms.update_one(
         {"players.nickname": nickname},
         {"$unset": {"players.$[me].leaveAt": ""}},
         array_filters=[{"me.nickname": nickname}],
-        projection=ROOM_FIELDS,
-        return_document=AFTER,
     )
+    if taken.matched_count == 0:
+        return None
+    room = await db.rooms.find_one({"players.nickname": nickname}, ROOM_FIELDS)
     return None if room is None else present(room)
 
 

@@ -17,13 +17,14 @@ caller (api.users.logout), whichever server process holds them.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ReturnDocument, UpdateOne
+from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import GameError
@@ -127,12 +128,17 @@ class Arrival:
 
 
 async def connected(db: Database, identity: Identity, sid: str, process: str) -> Arrival:
-    """Record the Socket.IO session `sid`, held by server process `process`; refused if the token was revoked."""
-    user = await db.users.find_one_and_update(
-        _token_filter(identity), {"$push": {"sockets": {"sid": sid, "process": process}}},
-        projection={"friends": 1},
+    """Record the Socket.IO session `sid`, held by server process `process`; refused if the token was revoked.
+
+    An update and a read sent together (one round trip), rather than one find_one_and_update: SecantusDB,
+    the development database, scans the whole collection for a findAndModify, and `users` is the big one.
+    """
+    token = _token_filter(identity)
+    recorded, user = await asyncio.gather(
+        db.users.update_one(token, {"$push": {"sockets": {"sid": sid, "process": process}}}),
+        db.users.find_one(token, {"friends": 1}),
     )
-    if user is None:
+    if recorded.matched_count == 0 or user is None:
         raise revoked()
     return Arrival(friends=list(user.get("friends", [])))
 
@@ -149,13 +155,8 @@ def _sids(user: dict[str, Any] | None) -> list[str]:
 
 async def disconnected(db: Database, identity: Identity, sid: str) -> bool:
     """Forget the session `sid`; returns whether the user still has another one open (is online)."""
-    user = await db.users.find_one_and_update(
-        {"_id": ObjectId(identity.user_id)},
-        {"$pull": {"sockets": {"sid": sid}}},
-        projection={"sockets": 1},
-        return_document=ReturnDocument.AFTER,
-    )
-    return bool(_sids(user))
+    await db.users.update_one({"nickname": identity.nickname}, {"$pull": {"sockets": {"sid": sid}}})
+    return bool(_sids(await db.users.find_one({"nickname": identity.nickname}, {"sockets": 1})))
 
 
 async def sockets_held_by(db: Database, process: str) -> list[tuple[str, list[str]]]:
@@ -167,11 +168,8 @@ async def sockets_held_by(db: Database, process: str) -> list[tuple[str, list[st
 
 async def drop_sockets_of(db: Database, nickname: str, process: str) -> bool:
     """Forget the sessions a dead process held for this user; returns whether the user is still online elsewhere."""
-    user = await db.users.find_one_and_update(
-        {"nickname": nickname}, {"$pull": {"sockets": {"process": process}}},
-        projection={"sockets": 1}, return_document=ReturnDocument.AFTER,
-    )
-    return bool(_sids(user))
+    await db.users.update_one({"nickname": nickname}, {"$pull": {"sockets": {"process": process}}})
+    return bool(_sids(await db.users.find_one({"nickname": nickname}, {"sockets": 1})))
 
 
 async def forget_untagged_sockets(db: Database) -> None:

@@ -3,12 +3,21 @@
 SecantusDB speaks the MongoDB wire protocol on a real socket, so the server and
 the tests talk to it exactly as they would to `mongod`. It is started on a free
 127.0.0.1 port, waited for until it answers `ping`, and stopped on exit.
+
+It dies with the server: on Linux the child asks the kernel for a signal when
+its parent goes (PR_SET_PDEATHSIG), so even a `kill -9` of the server stops
+it. A database an earlier run left behind on the same data directory (which
+would hold its files locked) is found at start, stopped, and logged.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +31,7 @@ from pymongo.errors import PyMongoError
 log = logging.getLogger(__name__)
 
 SECANTUS_COMMAND = "secantusd-py"
+PR_SET_PDEATHSIG = 1
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -45,6 +55,66 @@ def _find_command() -> str:
             "or set MONGODB_URI to a running MongoDB"
         )
     return found
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: be sent SIGTERM when the parent dies (Linux's PR_SET_PDEATHSIG)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _stop_leftover(storage: str) -> None:
+    """Stop an embedded database an earlier run left on `storage` (it keeps the files locked).
+
+    One whose server is still running is that server's: starting a second server on the same data is refused.
+    """
+    for pid, arguments in _processes():
+        if not any(Path(argument).name == SECANTUS_COMMAND for argument in arguments[:2]) or \
+                _storage_of(arguments) != storage:
+            continue
+        parent = _parent_of(pid)
+        if parent not in (None, 1, os.getpid()):
+            raise EmbeddedDatabaseError(
+                f"{storage} is in use by the embedded database of another running server (its process {parent}); "
+                "stop that server or pass another --data-dir")
+        log.warning("an embedded database an earlier run left behind (pid %d) holds %s: stopping it", pid, storage)
+        _terminate(pid)
+
+
+def _processes() -> list[tuple[int, list[str]]]:
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        found.append((int(entry.name), [argument.decode(errors="replace") for argument in arguments if argument]))
+    return found
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        # /proc/<pid>/stat: "pid (command) state ppid ...", the command possibly holding spaces or parentheses.
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _storage_of(arguments: list[str]) -> str | None:
+    if "--storage-path" in arguments[:-1]:
+        return str(Path(arguments[arguments.index("--storage-path") + 1]).resolve())
+    return None
+
+
+def _terminate(pid: int, grace: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it is still there after `grace` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
 
 
 class EmbeddedDatabase:
@@ -75,10 +145,18 @@ class EmbeddedDatabase:
 
     def start(self, timeout: float = 30.0) -> str:
         """Start the server, wait until it answers `ping`, and return its URI."""
+        self.launch()
+        self.wait_until_ready(timeout)
+        return self.uri
+
+    def launch(self) -> None:
+        """Start the child process. Call it from the thread that lives as long as the server (Linux sends the
+        child its parent-death signal when the *thread* that started it ends)."""
         command = _find_command()
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             storage = str(self.data_dir)
+            _stop_leftover(storage)
         else:
             storage = ":memory:"
         # A private working directory, so that no stray ./secantusd.toml is picked up.
@@ -94,11 +172,10 @@ class EmbeddedDatabase:
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
-        self._wait_until_ready(timeout)
-        return self.uri
 
-    def _wait_until_ready(self, timeout: float) -> None:
+    def wait_until_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         client = MongoClient(self.uri, serverSelectionTimeoutMS=500)
         try:

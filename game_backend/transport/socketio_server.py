@@ -17,7 +17,9 @@ Node.js server, which passes the protocol's test suite) part ways:
   a session that closed while its handler ran is disconnected at once.
 - The connect timeout (`_handle_eio_connect`): a session that joins no
   namespace within `connect_timeout` seconds is closed, as Node's
-  `connectTimeout` does.
+  `connectTimeout` does. And a session that joins and leaves namespaces over
+  and over (each join runs the connect handler) is closed past
+  NAMESPACE_JOINS_BURST joins, refilled at NAMESPACE_JOINS_PER_SECOND.
 
 Each of these overrides one of python-socketio's own methods, named in
 SEAM; tests/test_socketio_seam.py fails if a python-socketio release moves
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import socketio
@@ -52,6 +55,8 @@ SEAM = {
     "_trigger_event": ("self", "event", "namespace", "args"),
 }
 DEFAULT_CONNECT_TIMEOUT = 45.0  # seconds, as the Node server's default
+NAMESPACE_JOINS_BURST = 10
+NAMESPACE_JOINS_PER_SECOND = 0.5
 
 
 class _PartialBinary:
@@ -76,6 +81,7 @@ class SocketServer(socketio.AsyncServer):
         self._loads = self.packet_class.json.loads
         self._partial: dict[str, _PartialBinary] = {}
         self._namespace_timers: dict[str, asyncio.TimerHandle] = {}
+        self._joins: dict[str, tuple[float, float]] = {}  # eio sid -> (tokens left, when counted)
 
     def _engineio_server_class(self) -> type[EngineServer]:
         return EngineServer
@@ -95,6 +101,7 @@ class SocketServer(socketio.AsyncServer):
         if timer is not None:
             timer.cancel()
         self._partial.pop(eio_sid, None)
+        self._joins.pop(eio_sid, None)
         await super()._handle_eio_disconnect(eio_sid, reason)
 
     async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
@@ -173,6 +180,16 @@ class SocketServer(socketio.AsyncServer):
                 await self.disconnect(sid, namespace)  # DISCONNECT tells the client not to come back with it
         await self.eio.disconnect(eio_sid)
 
+    def _may_join(self, eio_sid: str) -> bool:
+        """Spend one of the session's namespace joins (a token bucket); False when it has none left."""
+        moment = time.monotonic()
+        tokens, counted = self._joins.get(eio_sid, (NAMESPACE_JOINS_BURST, moment))
+        tokens = min(NAMESPACE_JOINS_BURST, tokens + (moment - counted) * NAMESPACE_JOINS_PER_SECOND)
+        if tokens < 1:
+            return False
+        self._joins[eio_sid] = (tokens - 1, moment)
+        return True
+
     def _serves(self, namespace: str) -> bool:
         return (namespace in self.handlers or namespace in self.namespace_handlers
                 or self.namespaces == "*" or namespace in self.namespaces)
@@ -181,6 +198,11 @@ class SocketServer(socketio.AsyncServer):
         """The client joins `namespace`; the `connect` handler may refuse it (ConnectionRefusedError or False)."""
         session = self.eio.session_of(eio_sid)
         if session is None:
+            return
+        if not self._may_join(eio_sid):
+            log.info("closing session %s: it joined namespaces too often", eio_sid)
+            session.send(self._encoded(packets.CONNECT_ERROR, namespace, {"message": "too many namespace joins"}))
+            await self.eio.disconnect(eio_sid)
             return
         if not self._serves(namespace):
             session.send(self._encoded(packets.CONNECT_ERROR, namespace, {"message": "Invalid namespace"}))
