@@ -41,10 +41,12 @@ $(BENCH_STAMP): bench/package-lock.json
 	@cd bench && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# The browser tests drive Debian's Chromium (never `playwright install`, which downloads its own browser).
+# The browser tests drive Debian's Chromium (never `playwright install`, which downloads its own browser), with
+# a CJK font so that Korean, which Motion Beat's players write, renders in the screenshots.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { echo "==> installing Chromium for the browser tests (apt-get)" && \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto sans cjk"; } || \
+		{ echo "==> installing Chromium and a CJK font for the browser tests (apt-get)" && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 run: $(STAMP) $(CLIENT_STAMP)
 	$(PY) -m game_backend --data-dir .data/db

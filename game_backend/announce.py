@@ -102,7 +102,10 @@ async def ready_status(sio: socketio.AsyncServer, room: dict[str, Any], nickname
 
 
 async def instrument_changed(sio: socketio.AsyncServer, code: str, nickname: str, instrument: str) -> None:
-    await sio.emit("instChanged", {"nickname": nickname, "instrument": instrument}, room=code)
+    """Under both names clients listen for: `instChanged` (this protocol's) and `instrumentStatus` (Motion Beat's)."""
+    change = {"nickname": nickname, "instrument": instrument}
+    await sio.emit("instChanged", change, room=code)
+    await sio.emit("instrumentStatus", change, room=code)
 
 
 async def song_changed(sio: socketio.AsyncServer, code: str, song: dict[str, Any]) -> None:

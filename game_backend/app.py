@@ -71,6 +71,9 @@ def create_app(settings: Settings) -> web.Application:
         scoped(api_only, api.identify),
     ]
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_payload_bytes)
+    if settings.motion_beat_compat:
+        log.warning("MOTION_BEAT_COMPAT is on: an anonymous socket's login(nickname) is trusted for a player who "
+                    "signed in from the same address (see the README's Security model)")
     sio = create_socketio_server(settings)
     sio.attach(app)
     app[SETTINGS] = settings

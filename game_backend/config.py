@@ -56,6 +56,10 @@ class Settings:
     jwt_expiry_seconds: int = setting(7 * 24 * 3600, "JWT_EXPIRY_SECONDS", "how long a token is valid, in seconds")
     production: bool = setting(False, "PRODUCTION", "refuse to start with the default or a short `JWT_SECRET`, or "
                                "with `CORS_ORIGINS=*` (see [Security model](#security-model))")
+    motion_beat_compat: bool = setting(False, "MOTION_BEAT_COMPAT", "accept Motion Beat's web client as it is: its "
+                                       "socket `login(nickname)` binds an anonymous connection to a player who "
+                                       "signed in from the same address (see [Security model](#security-model)), "
+                                       "and passwords of 6 characters (its minimum; otherwise 8)")
     bcrypt_rounds: int = setting(12, "BCRYPT_ROUNDS", "bcrypt cost for account passwords")
     auth_rate: float = setting(1.0, "AUTH_RATE", "sign-up and login attempts per second per client address (token "
                                "bucket, per process); the excess gets 429")

@@ -9,7 +9,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from .errors import GameError
 
@@ -19,6 +28,7 @@ MESSAGE_MAX = 500
 _NICKNAME_RE = re.compile(r"^[\w-]{1,%d}$" % NICKNAME_MAX)
 EMAIL_MAX = 254
 PASSWORD_MIN = 8
+PASSWORD_FLOOR = 6  # the shortest any setting accepts (Motion Beat's client's minimum, with MOTION_BEAT_COMPAT)
 PASSWORD_MAX_BYTES = 72  # bcrypt reads no further
 # local@domain.tld: no spaces, no second "@", a dotted domain. Deliverability is not checked.
 _EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@(?:[^@\s\x00-\x1f\x7f.]+\.)+[^@\s\x00-\x1f\x7f.]{2,}$")
@@ -50,7 +60,7 @@ def _email(value: str) -> str:
 
 
 def _new_password(value: str) -> str:
-    if len(value) < PASSWORD_MIN:
+    if len(value) < PASSWORD_FLOOR:
         raise ValueError(f"a password is at least {PASSWORD_MIN} characters")
     if len(value.encode("utf-8")) > PASSWORD_MAX_BYTES:
         raise ValueError(f"a password is at most {PASSWORD_MAX_BYTES} bytes in UTF-8")
@@ -64,10 +74,22 @@ RoomCode = Annotated[
 Nickname = Annotated[str, StringConstraints(max_length=64), AfterValidator(_nickname)]
 ChatText = Annotated[str, StringConstraints(max_length=MESSAGE_MAX * 4), AfterValidator(_message)]
 Instrument = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,20}$", max_length=64)]
-SongNumber = Annotated[int, Field(ge=1, le=1_000_000)]
+SongNumber = Annotated[int, Field(ge=0, le=1_000_000)]
 MAX_SCORE = 100_000_000
 MAX_COMBO = 1_000_000
 Score = Annotated[int, Field(ge=0, le=MAX_SCORE)]
+
+
+def _forgiving_score(value: Any) -> Any:
+    """A final score as Motion Beat's client sends it: read from sessionStorage, so a digit string, or null."""
+    if value is None:
+        return 0
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 9:
+        return int(value.strip())
+    return value  # anything else is checked as a Score: an integer, or refused
+
+
+FinalScore = Annotated[Score, BeforeValidator(_forgiving_score)]
 Combo = Annotated[int, Field(ge=0, le=MAX_COMBO)]
 MotionType = (
     Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,20}$", max_length=64)]
@@ -81,8 +103,10 @@ class Payload(BaseModel):
 
 
 class JoinRoom(Payload):
-    nickname: Nickname
+    """`{nickname, code}`, or a whole room document (Motion Beat's tutorial sends that): its `code` counts."""
+
     code: RoomCode
+    nickname: Nickname | None = None
 
 
 class ChangeInstrument(Payload):
@@ -124,7 +148,7 @@ class Hit(Payload):
 class GameEnded(Payload):
     code: RoomCode
     nickname: Nickname
-    score: Score
+    score: FinalScore = 0
 
 
 class CreateRoomBody(Payload):
@@ -137,6 +161,18 @@ class GuestBody(Payload):
 
 class FriendBody(Payload):
     nickname: Nickname
+
+
+class InstrumentBody(Payload):
+    instrumentName: Instrument
+
+
+class FavoriteBody(Payload):
+    favorite: bool
+
+
+Difficulty = Annotated[str, StringConstraints(pattern=r"^(easy|normal|hard)$", max_length=16)]
+SongTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 # The max_length bounds only the work done on hostile input; the validators give the real limits.

@@ -43,16 +43,17 @@ WRONG_SHAPES: list[Any] = [
 
 HOSTILE_PATH_SEGMENTS = [
     '{"$ne":null}', "$where", "$gt", "%7B%22%24ne%22%3Anull%7D", "%2524ne", "ABCDE%00", "ABCDEF%00", "..%2F..%2Fetc",
-    "A" * 2000, "-1", "0", "1e3", "1.5", "0x10", "99999999999999999999", "１", "ＡＢＣＤＥＦ", "null", "[]", "%20",
+    "A" * 2000, "-1", "007", "1e3", "1.5", "0x10", "99999999999999999999", "１", "ＡＢＣＤＥＦ", "null", "[]", "%20",
 ]
 
-# The protocol's routes that need no token (see ../shared/protocol.md, REST).
+# The routes that need no token (the README's contract; 0 is a song, the tutorial, so not a hostile segment).
 PUBLIC_ROUTES = {
     ("POST", "/api/users/signup"), ("POST", "/api/users/login"), ("POST", "/api/users/guest"),
-    ("GET", "/api/songs"), ("GET", "/api/songs/{number}"), ("GET", "/api/rankings/{number}"), ("GET", "/api/rooms"),
+    ("GET", "/api/songs"), ("GET", "/api/songs/{number}"), ("GET", "/api/songs/difficulty/{difficulty}"),
+    ("GET", "/api/rankings/{song}"), ("GET", "/api/rooms"), ("GET", "/api/instruments"),
 }
 # Ends the caller's session whatever the body says, so it is attacked with its own throwaway token.
-SESSION_ENDING_ROUTES = {("PATCH", "/api/users/logout")}
+SESSION_ENDING_ROUTES = {("PATCH", "/api/users/logout"), ("POST", "/api/users/logout")}
 
 # Events whose purpose is to enter a room: an outsider may send them.
 ENTRY_EVENTS = {"joinRoom"}

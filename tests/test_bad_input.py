@@ -25,8 +25,8 @@ async def room_of_two(players: Players) -> tuple[Player, Player, str]:
 
 
 BAD_PAYLOADS = {
-    "joinRoom": [
-        None, "ABCDEF", 42, [], {}, {"nickname": "guest"}, {"code": "ABCDEF"},
+    "joinRoom": [  # (a payload without a nickname is Motion Beat's tutorial room document: it acts as the caller)
+        None, "ABCDEF", 42, [], {}, {"nickname": "guest"}, {"code": OPERATOR},
         {"nickname": "guest", "code": OPERATOR}, {"nickname": OPERATOR, "code": "ABCDEF"},
         {"nickname": "guest", "code": HUGE}, {"nickname": HUGE, "code": "ABCDEF"},
         {"nickname": "guest", "code": "ABC"}, {"nickname": "guest", "code": 123456},

@@ -238,7 +238,8 @@ async def test_the_host_can_start_over_rest(players: Players) -> None:
         assert (await player.wait_for(f"gameStarted{code}"))[0] == game
 
 
-BAD_SCORES = [-1, 10**12, "100", 1.5, None, True, OPERATOR]
+# A string of digits and null are accepted (Motion Beat's client sends its score so); anything else is refused.
+BAD_SCORES = [-1, 10**12, "1e2", "12 points", 1.5, True, OPERATOR, {"score": 1}]
 
 
 async def test_bad_round_events_are_refused_store_nothing_and_relay_nothing(players: Players,
@@ -258,7 +259,6 @@ async def test_bad_round_events_are_refused_store_nothing_and_relay_nothing(play
 
     refusals: list[tuple[str, Any, str]] = [
         *(("gameEnded", with_score(score), "INVALID_PAYLOAD") for score in BAD_SCORES),
-        ("gameEnded", {"nickname": host.nickname, "code": code}, "INVALID_PAYLOAD"),
         ("gameEnded", {"nickname": bob.nickname, "code": code, "score": 5}, "FORBIDDEN"),
         ("gameEnded", {"nickname": host.nickname, "code": other_code, "score": 5}, "NOT_IN_ROOM"),
         ("gameEnded", {"nickname": host.nickname, "code": OPERATOR, "score": 5}, "INVALID_PAYLOAD"),
@@ -365,7 +365,7 @@ async def test_rankings_are_best_first_with_a_limit(players: Players) -> None:
         ("/api/rankings/2?limit=0", (400, "INVALID_PAYLOAD")),
         ("/api/rankings/2?limit=101", (400, "INVALID_PAYLOAD")),
         ("/api/rankings/2?limit=abc", (400, "INVALID_PAYLOAD")),
-        ("/api/rankings/abc", (400, "INVALID_PAYLOAD")),
+        ("/api/rankings/abc", (404, "NOT_FOUND")),  # read as a title: no song is called that
         ("/api/rankings/999", (404, "NOT_FOUND")),
     ]:
         status, body = await rest(players.base_url, "GET", path)

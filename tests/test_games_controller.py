@@ -142,14 +142,14 @@ async def test_everyone_leaving_abandons_the_round_without_a_result(db: Database
 
 async def test_each_player_keeps_the_last_five_songs_newest_first(db: Database) -> None:
     code = await ready_room(db, "ann")
-    for number in range(1, 8):
+    for number in range(0, 7):
         await rooms.change_song(db, code, "ann", number)
         await games.start_game(db, code, "ann", LEAD)
         await games.player_loaded(db, code, "ann")
         await games.game_ended(db, code, "ann", number * 10)
     recent = (await db.users.find_one({"nickname": "ann"}))["recentSongs"]
-    assert [song["number"] for song in recent] == [7, 6, 5, 4, 3]
-    assert recent[0]["score"] == 70 and recent[0]["title"] and recent[0]["playedAt"]
+    assert [song["number"] for song in recent] == [6, 5, 4, 3, 2]
+    assert recent[0]["score"] == 60 and recent[0]["title"] and recent[0]["playedAt"]
 
 
 async def test_rankings_list_a_songs_results_best_first_up_to_the_limit(db: Database) -> None:

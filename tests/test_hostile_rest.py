@@ -72,7 +72,11 @@ def test_the_suite_sees_every_route() -> None:
         "POST /api/users/signup", "POST /api/users/login", "POST /api/users/guest", "PATCH /api/users/logout",
         "POST /api/rooms/create", "POST /api/rooms/match", "PATCH /api/rooms/join/{code}", "PATCH /api/rooms/leave",
         "GET /api/rooms/playerinfo/{code}", "GET /api/rooms", "POST /api/games/start", "GET /api/songs",
-        "GET /api/songs/{number}", "GET /api/rankings/{number}",
+        "GET /api/songs/{number}", "GET /api/rankings/{song}", "GET /api/songs/difficulty/{difficulty}",
+        "GET /api/songs/favorite", "GET /api/songs/recent", "PATCH /api/songs/favorite/{title}",
+        "GET /api/instruments", "PATCH /api/instruments/select", "POST /api/rooms/tutorial",
+        "PATCH /api/games/leave", "POST /api/games/finished", "GET /api/users/friends", "POST /api/users/friends",
+        "DELETE /api/users/friends/{nickname}", "POST /api/users/logout",
     } <= found
 
 

@@ -24,7 +24,7 @@ async def test_create_join_playerinfo_and_leave(server: str, server_db: Database
     status, listed = await rest(server, "GET", "/api/rooms")
     assert status == 200 and [(r["code"], r["playerCount"]) for r in listed] == [(code, 2)]
     status, body = await rest(server, "PATCH", "/api/rooms/leave", alice, {"code": code})
-    assert status == 200 and body == {"ok": True}
+    assert status == 200 and body == {"ok": True, "message": "redirect"}
     assert (await server_db.rooms.find_one({"code": code}))["hostName"] == "bob"
 
 
@@ -36,8 +36,8 @@ async def test_quick_match_puts_players_together(server: str) -> None:
 
 async def test_songs_and_health(server: str) -> None:
     status, songs = await rest(server, "GET", "/api/songs")
-    assert status == 200 and len(songs) >= 8
-    assert set(songs[0]) == {"number", "title", "artist", "difficulty", "bpm", "runtime"}
+    assert status == 200 and len(songs) >= 7 and songs[0]["number"] == 0  # the tutorial, then six to play
+    assert set(songs[0]) == {"number", "title", "artist", "difficulty", "bpm", "runtime", "imagePath", "favorite"}
     status, song = await rest(server, "GET", "/api/songs/3")
     assert status == 200 and song["number"] == 3
     status, body = await rest(server, "GET", "/api/songs/999")

@@ -100,6 +100,12 @@ def caller(request: web.Request) -> Identity:
     return found
 
 
+def known_caller(request: web.Request) -> Identity | None:
+    """The caller of a route open to everyone, when they sent a valid token; None otherwise."""
+    found = request.get(_IDENTITY)
+    return found if isinstance(found, Identity) else None
+
+
 def path_param(request: web.Request, name: str, schema: Any) -> Any:
     """A URL path segment parsed as `schema` ("3" is a valid song number here)."""
     return parse(schema, request.match_info[name], name, strict=False)

@@ -5,16 +5,20 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..app_keys import DB
-from ..controllers import rankings
-from ..validation import RankingLimit, SongNumber, parse
+from ..controllers import rankings, songs
+from ..validation import RankingLimit, SongNumber, SongTitle, parse
 from .http import path_param
 
 routes = web.RouteTableDef()
 
 
-@routes.get("/api/rankings/{number}")
+@routes.get("/api/rankings/{song}")
 async def best_results(request: web.Request) -> web.Response:
-    """`?limit=N` (1 to 100, default 10) bounds the list."""
-    number = path_param(request, "number", SongNumber)
+    """A song's results by its number, or by its title (as Motion Beat's client asks); `?limit=N` (1 to 100)."""
+    song = request.match_info["song"]
+    if song.isascii() and song.isdigit():
+        number = path_param(request, "song", SongNumber)
+    else:
+        number = await songs.number_titled(request.app[DB], parse(SongTitle, song, "song", strict=False))
     limit = parse(RankingLimit, request.query.get("limit", rankings.DEFAULT_LIMIT), "limit", strict=False)
     return web.json_response(await rankings.best_results(request.app[DB], number, limit))

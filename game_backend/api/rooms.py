@@ -11,6 +11,8 @@ from ..validation import CodeBody, CreateRoomBody, RoomCode
 from .http import caller, path_param, read_body
 
 routes = web.RouteTableDef()
+# What leaving answers; Motion Beat's client goes back to its main page only when `message` is "redirect".
+LEFT = {"ok": True, "message": "redirect"}
 
 
 async def _seated(request: web.Request, seat: rooms.Seat, status: int = 200) -> web.Response:
@@ -25,6 +27,13 @@ async def create_room(request: web.Request) -> web.Response:
     body = await read_body(request, CreateRoomBody)
     seat = await rooms.create_room(request.app[DB], user.nickname, body.type)
     return await _seated(request, seat, status=201)
+
+
+@routes.post("/api/rooms/tutorial")
+async def create_tutorial(request: web.Request) -> web.Response:
+    """A tutorial room: the caller alone, the tutorial song (0), instrument drum1."""
+    user = caller(request)
+    return await _seated(request, await rooms.create_tutorial(request.app[DB], user.nickname), status=201)
 
 
 @routes.post("/api/rooms/match")
@@ -47,7 +56,7 @@ async def leave_room(request: web.Request) -> web.Response:
     left = await rooms.leave_room(request.app[DB], body.code, user.nickname)
     await announce.follow(request.app[SIO], await users.sockets_of(request.app[DB], user), None, [body.code])
     await announce.departure(request.app[SIO], left)
-    return web.json_response({"ok": True})
+    return web.json_response(LEFT)
 
 
 @routes.get("/api/rooms/playerinfo/{code}")

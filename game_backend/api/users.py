@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -13,7 +14,8 @@ from ..edge.addresses import client_address
 from ..edge.ratelimit import AddressThrottle
 from ..errors import GameError
 from ..identity.tokens import Identity, issue_token
-from ..validation import FriendBody, GuestBody, LoginBody, Nickname, SignupBody
+from ..storage.documents import now
+from ..validation import PASSWORD_FLOOR, PASSWORD_MIN, FriendBody, GuestBody, LoginBody, Nickname, SignupBody
 from .http import caller, path_param, read_body
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,12 @@ def _throttle(request: web.Request) -> None:
         raise GameError("RATE_LIMITED", "too many sign-up or login attempts from your address; wait and retry")
 
 
-def _signed_in(request: web.Request, identity: Identity, status: int = 200) -> web.Response:
-    token = issue_token(request.app[SETTINGS], identity)
+async def _signed_in(request: web.Request, identity: Identity, status: int = 200) -> web.Response:
+    """The new token; the sign-in is remembered (with its address) for MOTION_BEAT_COMPAT's socket login."""
+    settings = request.app[SETTINGS]
+    token = issue_token(settings, identity)
+    expires_at = now() + timedelta(seconds=settings.jwt_expiry_seconds)
+    await users.signed_in(request.app[DB], identity, client_address(request, settings.trusted_proxies), expires_at)
     return web.json_response({"jwtoken": token, "userId": identity.user_id, "nickname": identity.nickname},
                              status=status)
 
@@ -43,15 +49,18 @@ def _signed_in(request: web.Request, identity: Identity, status: int = 200) -> w
 @routes.post("/api/users/guest")
 async def guest(request: web.Request) -> web.Response:
     body = await read_body(request, GuestBody)
-    return _signed_in(request, await users.create_guest(request.app[DB], body.nickname), status=201)
+    return await _signed_in(request, await users.create_guest(request.app[DB], body.nickname), status=201)
 
 
 @routes.post("/api/users/signup")
 async def signup(request: web.Request) -> web.Response:
     _throttle(request)
     body = await read_body(request, SignupBody)
-    rounds = request.app[SETTINGS].bcrypt_rounds
-    account = await users.sign_up(request.app[DB], body.email, body.nickname, body.pw, rounds)
+    settings = request.app[SETTINGS]
+    shortest = PASSWORD_FLOOR if settings.motion_beat_compat else PASSWORD_MIN
+    if len(body.pw) < shortest:
+        raise GameError("INVALID_PAYLOAD", f"invalid body: pw: a password is at least {shortest} characters")
+    account = await users.sign_up(request.app[DB], body.email, body.nickname, body.pw, settings.bcrypt_rounds)
     return web.json_response(account, status=201)
 
 
@@ -60,10 +69,11 @@ async def login(request: web.Request) -> web.Response:
     _throttle(request)
     body = await read_body(request, LoginBody)
     rounds = request.app[SETTINGS].bcrypt_rounds
-    return _signed_in(request, await users.log_in(request.app[DB], body.email, body.pw, rounds))
+    return await _signed_in(request, await users.log_in(request.app[DB], body.email, body.pw, rounds))
 
 
 @routes.patch("/api/users/logout")
+@routes.post("/api/users/logout")
 async def logout(request: web.Request) -> web.Response:
     """Revoke every token of the caller, give up their seats and close their sockets."""
     user = caller(request)

@@ -121,6 +121,20 @@ async def _step(db: Database, code: str, nickname: str, flag: str, changes: dict
     return RoundChange(code)  # the player had already taken this step
 
 
+async def leave_round(db: Database, code: str, nickname: str) -> RoundChange:
+    """The player leaves room `code`'s round, if they are in one (Motion Beat's `PATCH /api/games/leave`)."""
+    return await take_out(db, code, nickname)
+
+
+async def finished(db: Database, code: str, nickname: str) -> dict[str, Any]:
+    """The last round the player finished in room `code`, with every player's score (for the results screen)."""
+    game = await db.games.find_one({"code": code, "gameState": "finished", "players.nickname": nickname},
+                                   sort=[("finishedAt", -1)])
+    if game is None:
+        raise GameError("NOT_FOUND", f"you have no finished round in room {code}")
+    return present(game)
+
+
 async def take_out(db: Database, code: str, nickname: str) -> RoundChange:
     """The player left room `code`: they leave its round too, so the others can start and end without them."""
     game = await db.games.find_one_and_update(

@@ -8,12 +8,15 @@ simultaneous joins to the last seat, the database lets exactly one through.
 A player sits in at most one room: taking a seat leaves any other, and a
 player's seat changes take turns (a lease on `seat:<nickname>`, whichever
 processes the requests land on), so two racing joins end in one room.
-Quick match opens a new room only when no waiting one has a free seat, one
-request at a time (a lease on `quick-match`).
+Quick match opens a new room only when no waiting one has a free seat: the
+room it opens is marked `openMatch` until it fills or starts, and a unique
+index lets only one room carry the mark, so of many requests that find no
+seat at once, one opens a room and the others take seats in it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import string
 from dataclasses import dataclass
@@ -34,6 +37,8 @@ MAX_PLAYERS = 4
 CODE_ALPHABET = string.ascii_uppercase + string.digits
 CODE_LENGTH = 6
 CODE_ATTEMPTS = 20
+MATCH_ATTEMPTS = 50
+MATCH_RETRY = 0.02  # seconds
 NEW_PLAYER_INSTRUMENT = "select"
 
 ROOM_FIELDS = {"_id": 0, "code": 1, "type": 1, "hostName": 1, "players": 1, "song": 1, "gameState": 1, "createdAt": 1}
@@ -131,21 +136,34 @@ async def create_room(db: Database, nickname: str, room_type: str = "codeGame") 
         return await _create(db, nickname, room_type)
 
 
-async def _create(db: Database, nickname: str, room_type: str) -> Seat:
-    song = await songs.random_song_number(db)
+async def create_tutorial(db: Database, nickname: str) -> Seat:
+    """A tutorial room: the player alone, on the tutorial song, with the instrument its chart is for."""
+    async with held(db, f"seat:{nickname}"):
+        return await _create(db, nickname, "tutorial", song=songs.TUTORIAL, instrument=songs.INSTRUMENTS[0])
+
+
+async def _create(db: Database, nickname: str, room_type: str, *, song: int | None = None,
+                  instrument: str = NEW_PLAYER_INSTRUMENT, open_match: bool = False) -> Seat:
+    """A new room; with `open_match`, DuplicateKeyError when another quick-match room is open already."""
+    if song is None:
+        song = await songs.random_song_number(db)
     for _ in range(CODE_ATTEMPTS):
         room = {
             "code": new_code(),
             "type": room_type,
             "hostName": nickname,
-            "players": [new_player(nickname, host=True)],
+            "players": [{**new_player(nickname, host=True), "instrument": instrument}],
             "song": song,
             "gameState": "waiting",
             "createdAt": now(),
         }
+        if open_match:
+            room["openMatch"] = True
         try:
             await db.rooms.insert_one(room)
-        except DuplicateKeyError:
+        except DuplicateKeyError as error:
+            if "openMatch" in (error.details or {}).get("keyPattern", {}):
+                raise
             continue
         departures = await leave_all(db, nickname, keep=room["code"])
         return Seat(present(room), joined=True, departures=departures)
@@ -178,12 +196,15 @@ async def quick_match(db: Database, nickname: str) -> Seat:
         )
         if current is not None:
             return Seat(present(current), joined=False, departures=[])
-        seat = await _join_open_match(db, nickname)
-        if seat is not None:
-            return seat
-        async with held(db, "quick-match"):
-            # Another request may have opened a room while this one waited: fill it before opening one.
-            return await _join_open_match(db, nickname) or await _create(db, nickname, "match")
+        for _ in range(MATCH_ATTEMPTS):
+            seat = await _join_open_match(db, nickname)
+            if seat is not None:
+                return seat
+            try:
+                return await _create(db, nickname, "match", open_match=True)
+            except DuplicateKeyError:
+                await asyncio.sleep(MATCH_RETRY)  # another request has just opened a room: take a seat in it
+        raise GameError("UNAVAILABLE", "quick match is busy; try again")
 
 
 async def _join_open_match(db: Database, nickname: str) -> Seat | None:
@@ -196,7 +217,14 @@ async def _join_open_match(db: Database, nickname: str) -> Seat | None:
     )
     if room is None:
         return None
+    if len(room["players"]) >= MAX_PLAYERS:
+        await _close_match(db, room["code"])
     return Seat(present(room), joined=True, departures=await leave_all(db, nickname, keep=room["code"]))
+
+
+async def _close_match(db: Database, code: str) -> None:
+    """The room is full or playing: quick match may open another."""
+    await db.rooms.update_one({"code": code, "openMatch": {"$exists": True}}, {"$unset": {"openMatch": ""}})
 
 
 async def leave_room(db: Database, code: str, nickname: str, *, away_since: datetime | None = None) -> Departure:
@@ -299,6 +327,14 @@ async def rooms_of(db: Database, nickname: str) -> list[str]:
     return await db.rooms.distinct("code", {"players.nickname": nickname})
 
 
+async def room_of(db: Database, nickname: str) -> str:
+    """The code of the room the player sits in, or NOT_IN_ROOM."""
+    codes = await rooms_of(db, nickname)
+    if not codes:
+        raise GameError("NOT_IN_ROOM", "join a room first")
+    return codes[0]
+
+
 async def seated_in(db: Database, codes: list[str]) -> set[tuple[str, str]]:
     """(code, nickname) of every player seated in the rooms `codes`: one query for a batch of chat messages."""
     rooms = await db.rooms.find({"code": {"$in": codes}}, {"_id": 0, "code": 1, "players.nickname": 1}).to_list(None)
@@ -340,7 +376,7 @@ async def start_playing(db: Database, code: str, nickname: str) -> dict[str, Any
     """Host only, everyone ready, the room waiting: the room is now playing. Returns its song and players."""
     rules = [exists(code), seated(code, nickname), waiting(code), hosted_by(nickname, "starts the game"),
              everyone_ready()]
-    return await _update(db, code, rules, {"$set": {"gameState": "playing"}})
+    return await _update(db, code, rules, {"$set": {"gameState": "playing"}, "$unset": {"openMatch": ""}})
 
 
 async def stop_playing(db: Database, code: str) -> None:

@@ -35,6 +35,7 @@ from ..storage.documents import jsonable, now
 from . import rooms
 
 RECENT_SONGS = 5
+KEPT_SIGNINS = 10
 
 
 def wrong_credentials() -> GameError:
@@ -175,6 +176,52 @@ async def drop_sockets_of(db: Database, nickname: str, process: str) -> bool:
 async def forget_untagged_sockets(db: Database) -> None:
     """Sessions recorded without their process (by an earlier version) cannot be traced to a live process: drop them."""
     await db.users.update_many({"sockets": {"$type": "string"}}, {"$set": {"sockets": []}})
+
+
+async def signed_in(db: Database, identity: Identity, address: str, expires_at: datetime) -> None:
+    """Remember a sign-in (the last KEPT_SIGNINS): from where, under which token version, until when.
+
+    Only MOTION_BEAT_COMPAT reads them: see `claim_by_signin`.
+    """
+    signin = {"address": address, "version": identity.token_version, "expiresAt": expires_at}
+    await db.users.update_one({"nickname": identity.nickname},
+                              {"$push": {"signins": {"$each": [signin], "$slice": -KEPT_SIGNINS}}})
+
+
+async def claim_by_signin(db: Database, nickname: str, address: str) -> Identity | None:
+    """The player `nickname`, if they hold a live sign-in from `address`: a token issued by login or guest
+    there, not signed out since (same token version; a signed-out guest is gone) and not expired."""
+    user = await db.users.find_one({"nickname": nickname}, {"guest": 1, "tokenVersion": 1, "signins": 1})
+    if user is None:
+        return None
+    version = user.get("tokenVersion", 0)
+    moment = now()
+    if not any(signin.get("address") == address and signin.get("version") == version and signin["expiresAt"] > moment
+               for signin in user.get("signins", [])):
+        return None
+    return Identity(user_id=str(user["_id"]), nickname=nickname, guest=bool(user.get("guest")),
+                    token_version=version)
+
+
+async def favorites_of(db: Database, identity: Identity) -> list[int]:
+    user = await db.users.find_one(_token_filter(identity), {"favorites": 1})
+    if user is None:
+        raise revoked()
+    return list(user.get("favorites", []))
+
+
+async def set_favorite(db: Database, identity: Identity, number: int, favorite: bool) -> None:
+    change = {"$addToSet": {"favorites": number}} if favorite else {"$pull": {"favorites": number}}
+    if (await db.users.update_one(_token_filter(identity), change)).matched_count == 0:
+        raise revoked()
+
+
+async def recent_numbers(db: Database, identity: Identity) -> list[int]:
+    """The songs the user played last, newest first (each once)."""
+    user = await db.users.find_one(_token_filter(identity), {"recentSongs": 1})
+    if user is None:
+        raise revoked()
+    return list(dict.fromkeys(entry["number"] for entry in user.get("recentSongs", [])))
 
 
 async def friends_of(db: Database, identity: Identity) -> list[dict[str, Any]]:

@@ -96,5 +96,7 @@ def cors_middleware(settings: Settings) -> Callable[[web.Request, Handler], Awai
 
 
 def _allow(response: web.StreamResponse, origin: str) -> None:
+    """The page at `origin` may read the answer, with credentials too (Motion Beat's client asks so, twice)."""
     response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Allow-Credentials"] = "true"
     response.headers["Vary"] = "Origin"

@@ -1,8 +1,9 @@
 """A connection's life, each moment in one named function.
 
-connect      the handshake's token binds the connection to its player (or it stays anonymous and only
-             watches); a player with a seat is back in its room (`reclaim`), and the socket hears the
-             online status of the player's friends; one database round trip
+connect      the handshake's token binds the connection to its player (`bind`), or it stays anonymous and
+             only watches (with MOTION_BEAT_COMPAT, until its `login` names a player who signed in from
+             its address); a bound player with a seat is back in its room (`reclaim`), and the socket
+             hears the online status of the player's friends; one database round trip
 disconnect   the socket is forgotten; when it was the player's last, the seats the database says the
              player holds are held for RECONNECT_GRACE_SECONDS (or given up at once when that is 0)
 hold_seat    keep one seat for a player who dropped
@@ -66,21 +67,28 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
         except GameError as error:
             raise Refused(error.message) from None
     # Counted before the first await, so simultaneous connects cannot overshoot the cap.
-    connection = Connection.open(identity, settings, address)
+    connection = Connection.open(None, settings, address)
     dispatcher.connections.add(sid, connection)
     if identity is None:
         return
-    db = dispatcher.database()
     try:
-        # One round trip: the session recorded (which checks the token is not revoked) and the seat taken back.
-        arrival, room = await asyncio.gather(users.connected(db, identity, sid, dispatcher.process),
-                                             rooms.reclaim_seat(db, identity.nickname))
+        await bind(dispatcher, sid, connection, identity)
     except GameError as error:
         dispatcher.connections.pop(sid)
         raise Refused(error.message) from None
     except OUTAGE:
         dispatcher.connections.pop(sid)
         raise Refused("the database is unavailable; try again shortly") from None
+
+
+@router.bind
+async def bind(dispatcher: Dispatcher, sid: str, connection: Connection, identity: Identity) -> None:
+    """The connection is the player's: recorded as theirs, back in the room they sit in, hearing their friends."""
+    db = dispatcher.database()
+    # One round trip: the session recorded (which checks the token is not revoked) and the seat taken back.
+    arrival, room = await asyncio.gather(users.connected(db, identity, sid, dispatcher.process),
+                                         rooms.reclaim_seat(db, identity.nickname))
+    connection.identity = identity
     log.info("%s connected (%s)", identity.nickname, sid)
     await announce.watch(dispatcher.sio, [sid], arrival.friends)
     if room is not None:

@@ -15,7 +15,8 @@ router = EventRouter()
 
 @router.event("joinRoom", JoinRoom)
 async def join_room(ctx: EventContext, payload: JoinRoom) -> Ack:
-    ctx.connection.require_self(payload.nickname)
+    if payload.nickname is not None:
+        ctx.connection.require_self(payload.nickname)
     seat = await rooms.join_room(ctx.db, payload.code, ctx.nickname)
     await announce.seated(ctx.sio, await ctx.sockets(), seat)
     room = seat.room

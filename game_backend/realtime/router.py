@@ -33,6 +33,7 @@ Ack = dict[str, Any]
 Handler = Callable[["EventContext", Any], Awaitable[Ack | None]]
 ConnectHandler = Callable[["Dispatcher", str, dict[str, Any], Any], Awaitable[None]]
 DisconnectHandler = Callable[["Dispatcher", str, Any], Awaitable[None]]
+BindHandler = Callable[["Dispatcher", str, Connection, Identity], Awaitable[None]]
 
 
 def rate_limited() -> GameError:
@@ -98,6 +99,7 @@ class EventRouter:
         self.routes: dict[str, Route] = {}
         self.on_connect: ConnectHandler | None = None
         self.on_disconnect: DisconnectHandler | None = None
+        self.on_bind: BindHandler | None = None
 
     def event(
         self, name: str, schema: Any = None, *, chat: bool = False, hits: bool = False, inline: bool = False
@@ -120,6 +122,19 @@ class EventRouter:
     def disconnect(self, handler: DisconnectHandler) -> DisconnectHandler:
         self.on_disconnect = handler
         return handler
+
+    def bind(self, handler: BindHandler) -> BindHandler:
+        """What makes a connection a player's (connect with a token, or MOTION_BEAT_COMPAT's sign-in)."""
+        self.on_bind = handler
+        return handler
+
+
+def _nickname_in(payload: Any) -> str | None:
+    """The nickname an event acts as: `login`'s payload, or a payload's `nickname` field."""
+    if isinstance(payload, str):
+        return payload
+    nickname = getattr(payload, "nickname", None)
+    return nickname if isinstance(nickname, str) else None
 
 
 def _within_limits(connection: Connection, route: Route) -> bool:
@@ -145,12 +160,15 @@ class Dispatcher:
         self.process = uuid.uuid4().hex  # this server process, as its lease and its players' sockets name it
         self.presence = Presence(sio)
         self.unrecorded: dict[str, Identity] = {}  # departures the database could not take yet, by sid
+        self.on_bind: BindHandler | None = None  # lifecycle.bind, once the lifecycle router is attached
 
     def attach(self, router: EventRouter) -> None:
         for name, route in router.routes.items():
             self.sio.on(name, self._dispatcher(name, route))
             if route.inline:
                 self.sio.inline_events.add(name)
+        if router.on_bind is not None:
+            self.on_bind = router.on_bind
         if router.on_connect is not None:
             on_connect = router.on_connect
 
@@ -166,6 +184,16 @@ class Dispatcher:
 
             self.sio.on("disconnect", disconnect)
 
+    async def bind_by_signin(self, sid: str, connection: Connection, nickname: str | None) -> None:
+        """MOTION_BEAT_COMPAT: an anonymous connection acting as `nickname` is that player's, if they hold a
+        live sign-in from the connection's address (users.claim_by_signin); otherwise NOT_AUTHENTICATED."""
+        identity = await users.claim_by_signin(self.database(), nickname, connection.address) if nickname else None
+        if identity is None:
+            raise GameError("NOT_AUTHENTICATED",
+                            "sign in first (from this address), or connect with auth {token}")
+        log.info("%s's anonymous connection %s is bound by their sign-in from %s", nickname, sid, connection.address)
+        await self.on_bind(self, sid, connection, identity)
+
     def _dispatcher(self, name: str, route: Route) -> Callable[..., Awaitable[Ack | None]]:
         what = f"{name} payload"
 
@@ -176,9 +204,11 @@ class Dispatcher:
             try:
                 if not _within_limits(connection, route):
                     raise rate_limited()
-                if connection.identity is None:
+                if connection.identity is None and not self.settings.motion_beat_compat:
                     raise not_signed_in()  # an anonymous connection only watches: no event of any kind
                 payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
+                if connection.identity is None:
+                    await self.bind_by_signin(sid, connection, _nickname_in(payload))
                 ctx = EventContext(self, sid, connection)
                 return await route.handler(ctx, payload)
             except GameError as error:

@@ -11,6 +11,8 @@ router = EventRouter()
 
 @router.event("login", Nickname)
 async def login(ctx: EventContext, nickname: str) -> Ack:
+    """Accepted for the connection's own player (with MOTION_BEAT_COMPAT, the dispatcher has bound an anonymous
+    connection to the player it names, if they signed in from its address)."""
     ctx.connection.require_self(nickname)
     # Those who care hear it: the player's friends, their room, and the caller itself.
     ctx.dispatcher.presence.changed(nickname, True, [ctx.sid, *announce.game_rooms(ctx.sio, ctx.sid)])

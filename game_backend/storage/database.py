@@ -56,6 +56,9 @@ class Database:
                 IndexModel([("players.nickname", ASCENDING)], name="player_nickname"),
                 IndexModel([("players.leaveAt", ASCENDING)], sparse=True, name="held_seats"),
                 IndexModel([("type", ASCENDING), ("gameState", ASCENDING), ("createdAt", ASCENDING)], name="joinable"),
+                # At most one quick-match room is open to newcomers at a time (see controllers/rooms.py).
+                IndexModel([("openMatch", ASCENDING)], unique=True, name="one_open_match",
+                           partialFilterExpression={"openMatch": {"$exists": True}}),
             ]
         )
         await self.messages.create_index([("chatroom", ASCENDING), ("createdAt", DESCENDING)], name="room_time")

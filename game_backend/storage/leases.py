@@ -22,7 +22,8 @@ from ..errors import GameError
 from .database import Database
 from .documents import now
 
-RETRY_SECONDS = 0.02
+FIRST_RETRY = 0.01  # seconds; each wait is half as long again, up to LONGEST_RETRY
+LONGEST_RETRY = 0.25
 
 
 @asynccontextmanager
@@ -30,16 +31,19 @@ async def held(db: Database, name: str, seconds: float = 15.0, wait: float = 10.
     """Hold `name` for the block; UNAVAILABLE if it could not be had within `wait` seconds."""
     holder = secrets.token_hex(8)
     give_up = time.monotonic() + wait
+    pause = FIRST_RETRY
     while True:
         moment = now()
-        await db.leases.delete_one({"_id": name, "until": {"$lt": moment}})  # a hold whose holder died
         try:
             await db.leases.insert_one({"_id": name, "until": moment + timedelta(seconds=seconds), "holder": holder})
             break
         except DuplicateKeyError:
+            if (await db.leases.delete_one({"_id": name, "until": {"$lt": moment}})).deleted_count:
+                continue  # its holder died holding it
             if time.monotonic() > give_up:
                 raise GameError("UNAVAILABLE", "the server is busy with this request elsewhere; try again") from None
-            await asyncio.sleep(RETRY_SECONDS * (1 + random.random()))
+            await asyncio.sleep(pause * (1 + random.random()))
+            pause = min(pause * 1.5, LONGEST_RETRY)
     try:
         yield
     finally:

@@ -1,6 +1,6 @@
 """Browser fixtures: Debian's Chromium driven by Playwright, one browser context per player.
 
-`make test` installs Chromium with apt-get where it is missing (and Playwright
+`make test` installs Chromium and a Korean font with apt-get where they are missing (and Playwright
 with the dev extras). Outside CI a missing Chromium skips these tests with the
 reason; under CI=true it fails them, so a green CI run always ran the page.
 """
@@ -8,6 +8,7 @@ reason; under CI=true it fails them, so a green CI run always ran the page.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,21 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _has_korean_font() -> bool:
+    """Korean (which Motion Beat's players write) renders as glyphs in the screenshots, not as boxes."""
+    try:
+        listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, timeout=30)
+    except OSError:
+        return False
+    return bool(listed.stdout.strip())
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
     if not Path(CHROMIUM).is_file():
         _missing(f"{CHROMIUM} is missing: apt-get install chromium (make test does)")
+    if not _has_korean_font():
+        _missing("no font has Korean glyphs: apt-get install fonts-noto-cjk (make test does)")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
