@@ -51,8 +51,9 @@ chromium:
 run: $(STAMP) $(CLIENT_STAMP)
 	$(PY) -m game_backend --data-dir .data/db
 
+# Two workers (pytest-xdist), each with its own SecantusDB: most tests wait on sockets and timers, not the CPU.
 test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP) chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # Benchmarks against the Node socket.io peer (see the README's Benchmarks section). BENCH=full for the long run.
 bench: $(STAMP) $(BENCH_STAMP)
