@@ -12,7 +12,7 @@ NEED_NPM = command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v
 	echo "==> installing Node.js and npm (apt-get)" && apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; } || \
 	{ echo "error: Node.js 18+ with npm is needed (apt-get install nodejs npm)"; exit 1; }
 
-.PHONY: run test clean chromium bench bench-full
+.PHONY: run test clean system-tools bench bench-full
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -41,18 +41,26 @@ $(BENCH_STAMP): bench/package-lock.json
 	@cd bench && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# The browser tests drive Debian's Chromium (never `playwright install`, which downloads its own browser), with
-# a CJK font so that Korean, which Motion Beat's players write, renders in the screenshots.
-chromium:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto sans cjk"; } || \
-		{ echo "==> installing Chromium and a CJK font for the browser tests (apt-get)" && apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+# Debian's packages the tests run for real, installed where missing: Chromium for the browser tests (never
+# `playwright install`, which downloads its own browser) with a CJK font so that Korean, which Motion Beat's
+# players write, renders in the screenshots; nginx in front of several processes; redis-server, which the Redis
+# outage test starts and stops for itself (the shared Redis is REDIS_URL).
+SYSTEM_TOOLS := chromium:chromium nginx:nginx redis-server:redis-server
+system-tools:
+	@missing="$$(for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || echo $${pair#*:}; done; \
+		fc-list 2>/dev/null | grep -qi 'noto sans cjk' || echo fonts-noto-cjk)"; \
+	if [ -n "$$missing" ]; then \
+		echo "==> installing" $$missing "(apt-get)"; \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; } || \
+			{ echo "error: the tests need" $$missing "; install them (apt-get install" $$missing ")"; exit 1; }; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 run: $(STAMP) $(CLIENT_STAMP)
 	$(PY) -m game_backend --data-dir .data/db
 
 # Two workers (pytest-xdist), each with its own SecantusDB: most tests wait on sockets and timers, not the CPU.
-test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP) chromium
+test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP) system-tools
 	$(PY) -m pytest -n 2
 
 # Benchmarks against the Node socket.io peer (see the README's Benchmarks section). BENCH=full for the long run.

@@ -12,7 +12,7 @@ import sys
 from aiohttp import web
 
 from .app import DatabaseUnavailable, create_app
-from .config import Settings, declared, production_problems
+from .config import Settings, declared, problems
 from .runtime import new_event_loop
 from .storage.embedded import EmbeddedDatabaseError
 
@@ -59,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse_args(argv, Settings.from_env())
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING)
-    problems = production_problems(settings)
-    if problems:
-        return fail(problems[0])
+    wrong = problems(settings)
+    if wrong:
+        return fail(wrong[0])
     if not _port_is_free(settings.host, settings.port):
         return fail(f"port {settings.port} on {settings.host} is already in use; stop the other server or pass --port")
     try:

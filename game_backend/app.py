@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
@@ -22,7 +23,8 @@ from .realtime.router import Dispatcher
 from .runtime import packet_json
 from .storage.database import Database, connect
 from .storage.embedded import EmbeddedDatabase
-from .transport.fanout import FanoutManager, IndexedRedisManager
+from .transport.fanout import FanoutManager
+from .transport.redis_manager import RedisManager
 from .transport.socketio_server import SocketServer
 
 log = logging.getLogger(__name__)
@@ -33,13 +35,10 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def create_socketio_server(settings: Settings) -> SocketServer:
-    manager = (
-        IndexedRedisManager(settings.redis_url, channel=settings.redis_channel)
-        if settings.redis_url
-        else FanoutManager()
-    )
+    manager = RedisManager(settings.redis_url, settings.redis_channel) if settings.redis_url else FanoutManager()
     return SocketServer(
         client_manager=manager,
+        node=settings.node_id or secrets.token_hex(4),
         allow_origin=engine_origin_check(settings),
         websocket_compression=settings.ws_compression,
         ping_interval=settings.ping_interval,

@@ -47,8 +47,11 @@ class Settings:
                                             "processes))", flag="--cors-origins")
     redis_url: str | None = setting(None, "REDIS_URL", "Redis for several server processes sharing rooms",
                                     flag="--redis-url")
-    redis_channel: str = setting("game_backend", "REDIS_CHANNEL", "the Redis pub/sub channel; give separate "
-                                 "deployments on one Redis different channels")
+    redis_channel: str = setting("game_backend", "REDIS_CHANNEL", "the prefix of this deployment's Redis channels "
+                                 "and keys; give separate deployments on one Redis different ones")
+    node_id: str | None = setting(None, "NODE_ID", "this process's name among several (letters and digits): every "
+                                  "session id starts with it, so a load balancer can route a session's requests to "
+                                  "its process (see deploy/nginx.conf)", shown_default="a random one")
     log_level: str = setting("INFO", "LOG_LEVEL", "`DEBUG` also logs every HTTP request", flag="--log-level",
                              choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     jwt_secret: str = setting(DEFAULT_JWT_SECRET, "JWT_SECRET", "secret that signs tokens; set your own in production",
@@ -172,11 +175,13 @@ def markdown_table() -> str:
     return "\n".join(lines)
 
 
-def production_problems(settings: Settings) -> list[str]:
-    """Why these settings are unsafe to serve the public with; empty when PRODUCTION is off."""
-    if not settings.production:
-        return []
+def problems(settings: Settings) -> list[str]:
+    """What is wrong with these settings, or unsafe to serve the public with (when PRODUCTION is on)."""
     problems = []
+    if settings.node_id is not None and not settings.node_id.isalnum():
+        problems.append(f"NODE_ID {settings.node_id!r} must be letters and digits only")
+    if not settings.production:
+        return problems
     if settings.jwt_secret == DEFAULT_JWT_SECRET:
         problems.append("PRODUCTION is on but JWT_SECRET is the development default; set JWT_SECRET to a long random value")
     elif len(settings.jwt_secret) < MIN_PRODUCTION_SECRET_LENGTH:

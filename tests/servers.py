@@ -18,6 +18,7 @@ class ServerProcess:
     """One `python -m game_backend` on a port of its own (or a given one), with settings from `env`."""
 
     def __init__(self, env: dict[str, str], *, port: int | None = None, log: Path | None = None) -> None:
+        self.chosen_port = port is not None
         self.port = port or free_port()
         self.env = {**os.environ, "LOG_LEVEL": "WARNING", **env, "PORT": str(self.port), "HOST": "127.0.0.1"}
         self.log = log
@@ -33,10 +34,20 @@ class ServerProcess:
         return self.process.pid
 
     async def start(self, timeout: float = 30) -> ServerProcess:
-        output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
-        self.process = subprocess.Popen([sys.executable, "-m", "game_backend"], env=self.env,
-                                        stdout=output, stderr=subprocess.STDOUT if self.log else None)
-        await self.wait_healthy(timeout)
+        """Start and wait until healthy. A free port found earlier may be taken meanwhile (by any outgoing
+        connection's ephemeral port): then, unless the port was chosen by the test, try another."""
+        for attempt in range(3):
+            output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
+            self.process = subprocess.Popen([sys.executable, "-m", "game_backend"], env=self.env,
+                                            stdout=output, stderr=subprocess.STDOUT if self.log else None)
+            try:
+                await self.wait_healthy(timeout)
+                return self
+            except AssertionError:
+                if self.chosen_port or attempt == 2 or self.process.returncode != 1:
+                    raise
+                self.port = free_port()
+                self.env["PORT"] = str(self.port)
         return self
 
     async def wait_healthy(self, timeout: float = 30) -> None:

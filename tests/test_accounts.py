@@ -10,14 +10,14 @@ import sys
 import jwt
 import pytest
 
-from game_backend.config import DEFAULT_JWT_SECRET, Settings, production_problems
+from game_backend.config import DEFAULT_JWT_SECRET, Settings, problems
 from game_backend.identity.tokens import Identity, issue_token
 from game_backend.storage.database import Database
 
 from .accounts import log_in, sign_up, site, site_db, try_connect  # noqa: F401  (fixtures)
 from .dbstate import snapshot
 from .players import Player, guest_token, rest
-from .test_multiprocess import two_servers  # noqa: F401  (fixture)
+from .test_scale_out import prefix, two_servers  # noqa: F401  (fixtures)
 
 
 async def test_signup_stores_a_bcrypt_hash_and_a_normalized_email(site: str, site_db: Database) -> None:
@@ -191,13 +191,15 @@ async def test_a_valid_signature_for_another_users_id_is_refused(site: str) -> N
     assert client is None and "sign in again" in refusal["message"]
 
 
-def test_production_problems_name_the_default_secret_a_short_one_and_cors_star() -> None:
+def test_problems_name_the_default_secret_a_short_one_and_cors_star() -> None:
     good = Settings(production=True, jwt_secret="s" * 40, cors_origins=("https://game.example.com",))
-    assert production_problems(good) == []
-    assert production_problems(Settings()) == []  # development: anything goes
-    assert "JWT_SECRET is the development default" in production_problems(good.replace(jwt_secret=DEFAULT_JWT_SECRET))[0]
-    assert "shorter than 32" in production_problems(good.replace(jwt_secret="short"))[0]
-    assert "CORS_ORIGINS is *" in production_problems(good.replace(cors_origins=("*",)))[0]
+    assert problems(good) == []
+    assert problems(Settings()) == []  # development: anything goes
+    assert "JWT_SECRET is the development default" in problems(good.replace(jwt_secret=DEFAULT_JWT_SECRET))[0]
+    assert "shorter than 32" in problems(good.replace(jwt_secret="short"))[0]
+    assert "CORS_ORIGINS is *" in problems(good.replace(cors_origins=("*",)))[0]
+    assert "letters and digits" in problems(Settings(node_id="a.b"))[0]
+    assert problems(Settings(node_id="web2")) == []
 
 
 @pytest.mark.parametrize("env, expected", [

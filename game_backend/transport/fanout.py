@@ -5,23 +5,27 @@ asyncio task per recipient and waits for them all. Handing a packet to a
 session never waits (see session.py), so those tasks buy nothing and cost a
 task, a done callback and a wait for each delivered message: on `hit`,
 relayed to three players dozens of times a second each, that was a tenth of
-the server's time. Here the packet is encoded once, down to its WebSocket
-frame, and that same frame is written for every recipient on a WebSocket; a
-recipient on long-polling gets the encoded packet queued.
+the server's time. Here the packet is encoded once (`parts`: its text, then
+any binary attachments), down to its WebSocket frame, and that same frame is
+written for every recipient on a WebSocket; a recipient on long-polling gets
+the encoded packet queued. redis_manager.py hands the same parts to Redis.
 
-Emits that carry a callback or binary data, and everything else the manager
-does, are the library's.
+Emits that carry a callback are the library's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import socketio
+from socketio import packet
 
 from .packets import MESSAGE
 from .socketio_packets import encode_event, has_binary
 from .websocket import message_frame
+
+Parts = list[str | bytes]  # an encoded Socket.IO packet: its text, then its binary attachments
 
 
 class RoomIndex:
@@ -54,27 +58,36 @@ class RoomIndex:
 
 
 class FanoutManager(RoomIndex, socketio.AsyncManager):
+    def is_local(self, sid: str, namespace: str) -> bool:
+        return self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace)
+
     async def enter_room(self, sid: str, namespace: str, room: str, eio_sid: str | None = None) -> None:
         """Enter a room, if the socket is on this process (one process: any other is gone)."""
-        if eio_sid is not None or self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace):
+        if eio_sid is not None or self.is_local(sid, namespace):
             await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
 
     async def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
                    callback: Any = None, to: Any = None, **kwargs: Any) -> None:
-        if isinstance(data, tuple):
-            args = list(data)  # a tuple is several arguments; anything else is one
-        else:
-            args = [] if data is None else [data]
-        if callback is not None or has_binary(args):
+        if callback is not None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to,
                                **kwargs)
             return
-        room = to or room
+        await self.deliver(namespace, to or room, _skipped(skip_sid), self.encode(event, data, namespace))
+
+    def encode(self, event: str, data: Any, namespace: str) -> Parts:
+        """An EVENT packet's parts; a tuple is several arguments, anything else one."""
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        if not has_binary(args):
+            return [encode_event(namespace, event, args, self.server.packet_class.json.dumps)]
+        encoded = self.server.packet_class(packet.EVENT, namespace=namespace, data=[event, *args]).encode()
+        return encoded if isinstance(encoded, list) else [encoded]
+
+    async def deliver(self, namespace: str, room: Any, skip: Iterable[str], parts: Parts) -> None:
+        """Write an encoded packet to this process's sockets in `room` (a name, a list of names, or None: all)."""
         if namespace not in self.rooms:
             return
-        packet = MESSAGE + encode_event(namespace, event, args, self.server.packet_class.json.dumps)
-        frame = message_frame(packet)
-        skip = skip_sid if isinstance(skip_sid, list) else (skip_sid,)
+        text = MESSAGE + parts[0] if isinstance(parts[0], str) else parts[0]
+        frame = message_frame(text) if len(parts) == 1 else None
         sessions = self.server.eio.sockets
         if isinstance(room, str) or room is None:
             # One room (or everyone, the room None): its members, read in place rather than copied.
@@ -85,9 +98,12 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
             session = sessions.get(eio_sid)
             if session is None or sid in skip:
                 continue
-            if not session.write_frame(frame):
-                session.send(packet)
+            if frame is not None and session.write_frame(frame):
+                continue
+            session.send(text)
+            for attachment in parts[1:]:
+                session.send(attachment)
 
 
-class IndexedRedisManager(RoomIndex, socketio.AsyncRedisManager):
-    """python-socketio's Redis manager, for several processes, with the same room index."""
+def _skipped(skip_sid: Any) -> tuple[str, ...] | list[str]:
+    return skip_sid if isinstance(skip_sid, list) else (skip_sid,)

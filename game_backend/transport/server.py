@@ -67,13 +67,16 @@ class EngineServer:
     def __init__(self, *, ping_interval: float = 25.0, ping_timeout: float = 20.0,
                  max_http_buffer_size: int = 1_000_000, allow_origin: OriginCheck | None = None,
                  websocket_compression: bool = False, upgrade_timeout: float = UPGRADE_TIMEOUT,
-                 **library_options: Any) -> None:
+                 node: str = "", **library_options: Any) -> None:
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.max_payload = max_http_buffer_size
         self.allow_origin = allow_origin
         self.websocket_compression = websocket_compression
         self.upgrade_timeout = upgrade_timeout
+        # Every session id (and python-socketio's socket ids, made here too) starts with "<node>.": another
+        # process, or a load balancer (deploy/nginx.conf), can tell which process holds a session.
+        self.node = node
         # A client silent for this long is gone anyway: a polling body must arrive within it, and a
         # session the server closed waits this long for the GET that carries its CLOSE packet.
         self.patience = ping_interval + ping_timeout
@@ -135,7 +138,8 @@ class EngineServer:
         await self.save_session(sid, session)
 
     def generate_id(self) -> str:
-        return secrets.token_urlsafe(15)
+        token = secrets.token_urlsafe(15)
+        return f"{self.node}.{token}" if self.node else token
 
     def start_background_task(self, target: Callable[..., Coroutine[Any, Any, Any]], *args: Any,
                               **kwargs: Any) -> asyncio.Task[Any]:

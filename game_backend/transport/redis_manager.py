@@ -1,0 +1,310 @@
+"""Several processes, one set of rooms: a client manager on Redis 7's sharded pub/sub, a channel per room.
+
+python-socketio's Redis manager published every emit on one channel, and
+every process received, decoded and re-emitted every room's traffic: adding a
+process took capacity away. Here (as the Node server's sharded Redis adapter
+does) a room has a channel of its own, `<prefix>:r:<namespace>:<room>`, and a
+process subscribes to it only while one of its sockets is in the room. An
+emit to a room is delivered to this process's members at once, and published
+on the room's channel only when another process has members too: each
+process announces itself on a room's channel when it subscribes (HERE) and
+when it leaves (GONE), and counts the subscribers (PUBSUB SHARDNUMSUB). An
+emit to one socket goes to the channel of the process that holds it (socket
+ids start with their process's name: see EngineServer.node); one to several
+rooms, or to everyone, to `<prefix>:all`.
+
+On the wire a message is msgpack: `[version, op, origin, namespace, ...]`,
+the event already encoded as the Socket.IO packet each recipient is sent
+(text, then binary attachments): encoded once, never pickled. Besides EMIT,
+one process asks another to JOIN or LEAVE a room for a socket it holds, or to
+DISCONNECT one (a sign-out closes a player's sockets wherever they are).
+
+When Redis is down, each process's own rooms keep working; what had to cross
+processes is logged as lost, and the subscriptions come back with Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import msgpack
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from .fanout import FanoutManager, _skipped
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+EMIT, JOIN, LEAVE, DISCONNECT, HERE, GONE, CLOSE = range(1, 8)
+RECHECK_SECONDS = 10.0  # how often a room shared with another process is counted again (one may have died)
+RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+class RedisManager(FanoutManager):
+    def __init__(self, url: str, prefix: str) -> None:
+        super().__init__()
+        self.url = url
+        self.prefix = prefix
+        self._redis: redis.Redis | None = None
+        self._pubsub: Any = None
+        self._subscribed: set[str] = set()
+        self._alone: dict[str, bool] = {}  # per room channel this process is on: no other process is
+        self._outbox: list[tuple[str, bytes]] = []
+        self._flushing = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._lost_logged = 0.0
+
+    # Names
+
+    @property
+    def node(self) -> str:
+        return self.server.eio.node
+
+    def _node_channel(self, node: str) -> str:
+        return f"{self.prefix}:n:{node}"
+
+    def _room_channel(self, namespace: str, room: str) -> str:
+        return f"{self.prefix}:r:{namespace}:{room}"
+
+    @property
+    def _all_channel(self) -> str:
+        return f"{self.prefix}:all"
+
+    def _owner(self, sid: str) -> str | None:
+        """The process holding socket `sid` (`<node>.<20-character token>`, see EngineServer.generate_id); None
+        for a name that is not a socket id."""
+        node, dot, token = sid.partition(".")
+        return node if dot and node.isalnum() and len(token) == 20 else None
+
+    def _is_public(self, namespace: str, room: Any) -> bool:
+        """A room of names (a game room, a watch room), not a socket's own room nor the namespace's everyone."""
+        return isinstance(room, str) and not self.is_sid_room(namespace, room) and self._owner(room) is None
+
+    # python-socketio's manager interface
+
+    def initialize(self) -> None:
+        super().initialize()
+        self._spawn(self._listen())
+        self._spawn(self._recheck_forever())
+
+    async def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
+                   callback: Any = None, to: Any = None, ignore_queue: bool = False, **kwargs: Any) -> None:
+        room = to or room
+        if callback is not None or ignore_queue:
+            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
+            return
+        skip = list(_skipped(skip_sid))
+        parts = self.encode(event, data, namespace)
+        await self.deliver(namespace, room, skip, parts)
+        message = [VERSION, EMIT, self.node, namespace, room, [sid for sid in skip if sid], parts]
+        if isinstance(room, str) and self._owner(room) is not None:
+            if self._owner(room) != self.node:
+                self._publish(self._node_channel(self._owner(room)), message)  # one socket, on another process
+        elif isinstance(room, str):
+            channel = self._room_channel(namespace, room)
+            if not self._alone.get(channel, False):
+                self._publish(channel, message)
+        else:
+            self._publish(self._all_channel, message)
+
+    async def can_disconnect(self, sid: str, namespace: str) -> bool:
+        if self.is_connected(sid, namespace):
+            return True
+        owner = self._owner(sid)
+        if owner is not None and owner != self.node:
+            self._publish(self._node_channel(owner), [VERSION, DISCONNECT, self.node, namespace, sid])
+        return False
+
+    async def enter_room(self, sid: str, namespace: str, room: str, eio_sid: str | None = None) -> None:
+        if eio_sid is not None or self.is_local(sid, namespace):
+            self.basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+            if self._is_public(namespace, room):
+                await self._subscribe(self._room_channel(namespace, room))
+            return
+        owner = self._owner(sid)
+        if owner is not None:
+            self._publish(self._node_channel(owner), [VERSION, JOIN, self.node, namespace, sid, room])
+
+    async def leave_room(self, sid: str, namespace: str, room: str) -> None:
+        if self.is_local(sid, namespace):
+            self.basic_leave_room(sid, namespace, room)
+            await self._unsubscribe_if_empty(namespace, room)
+            return
+        owner = self._owner(sid)
+        if owner is not None:
+            self._publish(self._node_channel(owner), [VERSION, LEAVE, self.node, namespace, sid, room])
+
+    async def close_room(self, room: str, namespace: str) -> None:
+        self.basic_close_room(room, namespace)
+        await self._unsubscribe_if_empty(namespace, room)
+        self._publish(self._room_channel(namespace, room), [VERSION, CLOSE, self.node, namespace, room])
+
+    async def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        rooms = [room for room in self.rooms_of(sid, namespace) if self._is_public(namespace, room)]
+        await super().disconnect(sid, namespace, **kwargs)
+        for room in rooms:
+            await self._unsubscribe_if_empty(namespace, room)
+
+    # Subscriptions and who else is in a room
+
+    async def _subscribe(self, channel: str) -> None:
+        """Listen on a room's channel before the caller goes on (so no message to the room is missed), and
+        say so on it; then count who else listens."""
+        if channel in self._subscribed:
+            return
+        self._subscribed.add(channel)
+        self._alone[channel] = False  # until counted
+        try:
+            pubsub = await self._ensure_pubsub()
+            await pubsub.ssubscribe(channel)
+            await self._client().spublish(channel, self._pack([VERSION, HERE, self.node, "", channel]))
+            await self._count(channel)
+        except (RedisError, OSError) as error:
+            self._lost("subscribe to a room", error)
+
+    async def _unsubscribe_if_empty(self, namespace: str, room: Any) -> None:
+        if not self._is_public(namespace, room) or self.rooms.get(namespace, {}).get(room):
+            return
+        channel = self._room_channel(namespace, room)
+        if channel not in self._subscribed:
+            return
+        self._subscribed.discard(channel)
+        self._alone.pop(channel, None)
+        try:
+            if self._pubsub is not None:
+                await self._pubsub.sunsubscribe(channel)
+            await self._client().spublish(channel, self._pack([VERSION, GONE, self.node, "", channel]))
+        except (RedisError, OSError) as error:
+            self._lost("unsubscribe from a room", error)
+
+    async def _count(self, channel: str) -> None:
+        counts = await self._client().pubsub_shardnumsub(channel)
+        listeners = dict((name.decode() if isinstance(name, bytes) else name, n) for name, n in counts)
+        if channel in self._subscribed:
+            self._alone[channel] = listeners.get(channel, 0) <= 1
+
+    async def _recheck_forever(self) -> None:
+        """A process that died never said GONE: count the shared rooms again from time to time."""
+        while True:
+            await asyncio.sleep(RECHECK_SECONDS)
+            for channel, alone in list(self._alone.items()):
+                if not alone:
+                    try:
+                        await self._count(channel)
+                    except (RedisError, OSError):
+                        break
+
+    # Receiving
+
+    async def _listen(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                pubsub = await self._ensure_pubsub()
+                attempt = 0
+                async for message in pubsub.listen():
+                    if message.get("type") == "smessage":
+                        await self._receive(message["data"])
+            except (RedisError, OSError) as error:
+                self._lost("listen", error)
+                self._pubsub = None
+                for channel in self._alone:
+                    self._alone[channel] = False  # while Redis is away, assume company
+                await asyncio.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+                attempt += 1
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("a Redis message could not be handled")
+
+    async def _ensure_pubsub(self) -> Any:
+        if self._pubsub is None:
+            pubsub = self._client().pubsub(ignore_subscribe_messages=True)
+            await pubsub.ssubscribe(self._node_channel(self.node), self._all_channel, *self._subscribed)
+            self._pubsub = pubsub
+            for channel in list(self._subscribed):
+                await self._client().spublish(channel, self._pack([VERSION, HERE, self.node, "", channel]))
+                await self._count(channel)
+            log.info("listening on Redis for node %s (%d room channels)", self.node, len(self._subscribed))
+        return self._pubsub
+
+    async def _receive(self, raw: bytes) -> None:
+        try:
+            message = msgpack.unpackb(raw, raw=False)
+        except (ValueError, msgpack.ExtraData):
+            return
+        if not isinstance(message, list) or len(message) < 4 or message[0] != VERSION or message[2] == self.node:
+            return  # another version's, unreadable, or this process's own
+        op, namespace = message[1], message[3]
+        if op == EMIT:
+            room, skip, parts = message[4], message[5], message[6]
+            await self.deliver(namespace, room, skip, parts)
+        elif op in (JOIN, LEAVE):
+            sid, room = message[4], message[5]
+            if self.is_local(sid, namespace):
+                await (self.enter_room if op == JOIN else self.leave_room)(sid, namespace, room)
+        elif op == DISCONNECT:
+            sid = message[4]
+            if self.is_connected(sid, namespace):
+                await self.server.disconnect(sid, namespace, ignore_queue=True)
+        elif op == HERE:
+            if message[4] in self._alone:
+                self._alone[message[4]] = False
+        elif op == GONE:
+            if message[4] in self._subscribed:
+                await self._count(message[4])
+        elif op == CLOSE:
+            self.basic_close_room(message[4], namespace)
+            await self._unsubscribe_if_empty(namespace, message[4])
+
+    # Publishing: in order, a batch per loop turn
+
+    def _publish(self, channel: str, message: list[Any]) -> None:
+        self._outbox.append((channel, self._pack(message)))
+        if not self._flushing:
+            self._flushing = True
+            self._spawn(self._flush())
+
+    async def _flush(self) -> None:
+        try:
+            while self._outbox:
+                batch, self._outbox = self._outbox, []
+                try:
+                    pipeline = self._client().pipeline(transaction=False)
+                    for channel, payload in batch:
+                        pipeline.spublish(channel, payload)
+                    await pipeline.execute()
+                except (RedisError, OSError) as error:
+                    self._lost(f"publish {len(batch)} message(s) to other processes", error)
+        finally:
+            self._flushing = False
+
+    def _pack(self, message: list[Any]) -> bytes:
+        return msgpack.packb(message, use_bin_type=True)
+
+    def _client(self) -> redis.Redis:
+        if self._redis is None:
+            self._redis = redis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=15)
+        return self._redis
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _lost(self, what: str, error: Exception) -> None:
+        """Redis is unreachable: said loudly, but once every few seconds rather than per message."""
+        if time.monotonic() - self._lost_logged > 5:
+            self._lost_logged = time.monotonic()
+            log.error("Redis did not answer (%s): could not %s; other processes miss it until Redis is back",
+                      type(error).__name__, what)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._redis is not None:
+            await self._redis.aclose()
