@@ -49,7 +49,7 @@ class JsPlayer:
 
     @classmethod
     async def start(cls, base_url: str, nickname: str, token: str | None, **options: Any) -> JsPlayer:
-        """Start a player; `options` go to the client: client ("v4"/"v3"), transports, extraHeaders."""
+        """Start a player; `options` go to the client: client ("v4"/"v3"), transports, extraHeaders, reconnection."""
         config = {"url": base_url, "token": token, **options}
         process = await asyncio.create_subprocess_exec(
             node_binary(), str(HARNESS / "player.mjs"), json.dumps(config),
@@ -120,6 +120,14 @@ class JsPlayer:
         received = await self.call_args(event, *args)
         assert len(received) == 1, f"{event}'s callback got {len(received)} arguments: {received}"
         return received[0]
+
+    async def drop(self) -> None:
+        """Lose the connection as a network failure would (the client's reason: "transport close")."""
+        await self._command("drop")
+
+    async def reconnect(self) -> None:
+        """Connect again after a drop (for a player started with reconnection off)."""
+        await self._command("connect")
 
     async def transport(self) -> str:
         """The Engine.IO transport the client is using now: "polling" or "websocket"."""

@@ -43,9 +43,10 @@ async def test_songs_and_health(server: str) -> None:
     status, body = await rest(server, "GET", "/api/songs/999")
     assert status == 404 and body["code"] == "NOT_FOUND"
     assert await rest(server, "GET", "/healthz") == (200, {"ok": True})
+    assert await rest(server, "GET", "/readyz") == (200, {"ok": True})
 
 
-async def test_healthz_answers_503_when_the_database_is_gone(mongodb_uri: str, database_name: str) -> None:
+async def test_healthz_and_readyz_answer_503_when_the_database_is_gone(mongodb_uri: str, database_name: str) -> None:
     from game_backend.storage.embedded import EmbeddedDatabase
 
     own = EmbeddedDatabase()
@@ -56,6 +57,7 @@ async def test_healthz_answers_503_when_the_database_is_gone(mongodb_uri: str, d
             own.stop()
             status, body = await rest(base_url, "GET", "/healthz")
             assert status == 503 and body["ok"] is False
+            assert await rest(base_url, "GET", "/readyz") == (503, {"ok": False, "database": "unavailable"})
     finally:
         own.stop()
 

@@ -208,12 +208,14 @@ async def test_without_redis_local_rooms_play_on_and_shared_ones_come_back_with_
             assert (await guest.call("joinRoom", {"nickname": "guest", "code": local["code"]}))["ok"]
 
             private_redis.stop()
+            assert await rest(first.url, "GET", "/readyz") == (503, {"ok": False, "redis": "unavailable"})
             assert (await host.call("sendMessage", "redis is down"))["ok"]
             assert (await guest.wait_for("message"))[0]["chat"] == "redis is down"
             await asyncio.sleep(1)
             assert "Redis did not answer" in (tmp_path / "a.log").read_text()
 
             private_redis.start()
+            assert await rest(first.url, "GET", "/readyz") == (200, {"ok": True})
             assert (await visitor.call("joinRoom", {"nickname": "visitor", "code": local["code"]}))["ok"]
             async with asyncio.timeout(15):  # the listener reconnects with a back-off of at most 5 s
                 while not visitor.events.get("message"):

@@ -1,4 +1,4 @@
-"""GET /healthz: 200 when the database answers, 503 when it does not."""
+"""Health: GET /healthz, the database answers; GET /readyz, this process can take players (for load balancers)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,30 @@ import asyncio
 from aiohttp import web
 from pymongo.errors import PyMongoError
 
-from ..app_keys import DB
+from ..app_keys import DB, SIO
 
 routes = web.RouteTableDef()
 PING_TIMEOUT = 2.0
 
 
-@routes.get("/healthz")
-async def healthz(request: web.Request) -> web.Response:
+async def _database_answers(request: web.Request) -> bool:
     try:
         await asyncio.wait_for(request.app[DB].ping(), PING_TIMEOUT)
     except (PyMongoError, TimeoutError):
+        return False
+    return True
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    if not await _database_answers(request):
         return web.json_response({"ok": False, "database": "unavailable"}, status=503)
     return web.json_response({"ok": True})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """200 when the database and (with REDIS_URL) Redis answer; otherwise 503 naming what does not."""
+    database, redis = await asyncio.gather(_database_answers(request), request.app[SIO].manager.reachable())
+    problems = {name: "unavailable" for name, fine in (("database", database), ("redis", redis)) if not fine}
+    return web.json_response({"ok": not problems, **problems}, status=503 if problems else 200)

@@ -61,6 +61,10 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
     def is_local(self, sid: str, namespace: str) -> bool:
         return self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace)
 
+    async def reachable(self) -> bool:
+        """Whether what this manager relies on answers (one process relies on nothing)."""
+        return True
+
     async def enter_room(self, sid: str, namespace: str, room: str, eio_sid: str | None = None) -> None:
         """Enter a room, if the socket is on this process (one process: any other is gone)."""
         if eio_sid is not None or self.is_local(sid, namespace):

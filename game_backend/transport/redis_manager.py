@@ -42,6 +42,7 @@ VERSION = 1
 EMIT, JOIN, LEAVE, DISCONNECT, HERE, GONE, CLOSE = range(1, 8)
 RECHECK_SECONDS = 10.0  # how often a room shared with another process is counted again (one may have died)
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
+PING_TIMEOUT = 2.0
 
 
 class RedisManager(FanoutManager):
@@ -148,6 +149,12 @@ class RedisManager(FanoutManager):
         await super().disconnect(sid, namespace, **kwargs)
         for room in rooms:
             await self._unsubscribe_if_empty(namespace, room)
+
+    async def reachable(self) -> bool:
+        try:
+            return bool(await asyncio.wait_for(self._client().ping(), PING_TIMEOUT))
+        except (RedisError, OSError, TimeoutError):
+            return False
 
     # Subscriptions and who else is in a room
 

@@ -9,6 +9,8 @@
 // Commands:
 //   {"id": 1, "op": "emit", "event": "joinRoom", "args": [...], "ack": true}
 //   {"id": 2, "op": "transport"}    -> {"type": "reply", "id": 2, "transport": "websocket"}
+//   {"id": 3, "op": "drop"}         the connection is lost (the engine closes, as when the network goes)
+//   {"id": 4, "op": "connect"}      connect again (with "reconnection": false in the config)
 // End of input disconnects; Node then exits once nothing is pending.
 import { createInterface } from "node:readline";
 import { io as ioV4 } from "socket.io-client";
@@ -22,7 +24,7 @@ function report(record) {
   process.stdout.write(JSON.stringify(record) + "\n");
 }
 
-const options = { auth: { token: config.token }, reconnection: false, forceNew: true };
+const options = { auth: { token: config.token }, reconnection: config.reconnection ?? false, forceNew: true };
 if (config.transports) options.transports = config.transports;
 if (config.extraHeaders) options.extraHeaders = config.extraHeaders;
 const socket = io(config.url, options);
@@ -39,7 +41,8 @@ socket.io.on("open", () => {
     report({ type: "upgrade", transport: transport.name, current: transportName() });
   });
 });
-socket.on("connect", () => report({ type: "connect", id: socket.id, transport: transportName() }));
+socket.on("connect", () =>
+  report({ type: "connect", id: socket.id, transport: transportName(), recovered: socket.recovered ?? null }));
 socket.on("connect_error", (error) => report({ type: "connect_error", message: error.message }));
 socket.on("disconnect", (reason) => report({ type: "disconnect", reason }));
 socket.onAny((event, ...args) => report({ type: "event", event, args }));
@@ -55,6 +58,12 @@ const commands = {
   },
   transport(command) {
     report({ type: "reply", id: command.id, transport: transportName() });
+  },
+  drop() {
+    socket.io.engine.close();
+  },
+  connect() {
+    socket.connect();
   },
 };
 
