@@ -1,6 +1,7 @@
 """Profile game_backend under the relay workload with py-spy, and print where its time goes.
 
     python bench/profile.py [--rate 6000] [--seconds 10] [--set NAME=VALUE ...]
+    python bench/profile.py --workers 2     # two processes behind Redis, every room split; the first is sampled
 
 Starts the server, seats the bench players, runs `hit` at a fixed delivered
 rate while `py-spy record` samples the server process (py-spy comes from PyPI:
@@ -17,11 +18,12 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generators import Generators  # noqa: E402
-from servers import BENCH, game_backend  # noqa: E402
+from servers import BENCH, Cluster, game_backend  # noqa: E402
 from workloads import Plan, relay_step, setup_rooms  # noqa: E402
 
 HIT = {"instrument": "drum", "motionType": "hit"}
@@ -65,6 +67,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--code", type=Path, help="profile game_backend from this checkout")
+    parser.add_argument("--workers", type=int, default=1, help="processes behind Redis (the first is sampled)")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     results = BENCH / "results"
@@ -72,14 +76,17 @@ def main() -> int:
     collapsed = results / f"profile-{time.strftime('%Y%m%d-%H%M%S')}.txt"
     plan = Plan(name="profile", rooms=args.rooms, step_seconds=args.seconds, ramp_start=args.rate, ramp_factor=1.0,
                 bisections=0, moderate=args.rate, chat_clients=0, chat_seconds=0, idle_counts=(), rounds=1)
-    server = game_backend(results, code=args.code, **dict(item.split("=", 1) for item in args.set))
+    settings = dict(item.split("=", 1) for item in args.set)
+    server: Any = (Cluster(results, args.workers, args.redis_url, args.code, **settings) if args.workers > 1
+                   else game_backend(results, code=args.code, **settings))
     server.start()
+    sampled = server.workers[0] if args.workers > 1 else server
     try:
         with Generators(2) as generators:
             setup_rooms(server, generators, plan.rooms, HIT)
             relay_step(server, generators, plan, args.rate / 2)  # warm up
             recorder = subprocess.Popen(
-                [spy, "record", "--pid", str(server.pid), "--duration", str(int(args.seconds)), "--rate", "250",
+                [spy, "record", "--pid", str(sampled.pid), "--duration", str(int(args.seconds)), "--rate", "250",
                  "--format", "raw", "--output", str(collapsed), "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )

@@ -96,5 +96,26 @@ def markdown(table: list[tuple[str, str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def scale_out_markdown(runs: dict[str, list[Run]], plan: Any) -> str:
+    """One column per variant (the first is the baseline), each figure with its ratio to the baseline."""
+    figures = [
+        ("relay: highest sustained delivered msg/s", _relay_max, True, 0, ""),
+        (f"relay at {plan.moderate:,} msg/s: server CPU per delivered message (workers + Redis)",
+         lambda r: r["moderate"]["server_cpu_us_per_msg"], False, 1, " us"),
+        (f"relay at {plan.moderate:,} msg/s: server CPU, share of one core",
+         lambda r: 100 * r["moderate"]["server_cpu_core"], False, 0, "%"),
+        (f"relay at {plan.moderate:,} msg/s: p99 one-way latency", lambda r: r["moderate"]["latency_ms"]["p99"],
+         False, 2, " ms"),
+    ]
+    labels = list(runs)
+    lines = ["| figure | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for what, pick, higher, digits, unit in figures:
+        values = [best(runs[label], pick, higher) for label in labels]
+        cells = [_number(values[0], digits, unit)]
+        cells += [f"{_number(value, digits, unit)} ({_ratio(value, values[0])})" for value in values[1:]]
+        lines.append(f"| {what} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)

@@ -2,6 +2,7 @@
 
     python bench/run.py            # the short run, under two minutes
     python bench/run.py --full     # longer steps, finer ramp, two rounds each (BENCH=full make bench)
+    python bench/run.py --scale-out  # one process vs two behind Redis (rooms local, rooms split) vs Node
 
 Both servers run alternately at the same settings, with the same Node load
 generators (bench/loadgen.js). The table goes to stdout; everything measured,
@@ -20,7 +21,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generators import Generators  # noqa: E402
-from report import machine, markdown, rows, say  # noqa: E402
+from report import machine, markdown, rows, say, scale_out_markdown  # noqa: E402
 from servers import BENCH, Cluster, Server, game_backend, node_peer  # noqa: E402
 from workloads import Plan, chat, idle_memory, ramp, relay_step, setup_rooms, storm  # noqa: E402
 
@@ -86,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="game_backend processes behind Redis (default 1: one process, no Redis)")
     parser.add_argument("--placement", choices=["player", "room"], default="player",
                         help="with --workers: spread sockets one player at a time (default) or one room at a time")
+    parser.add_argument("--scale-out", action="store_true",
+                        help="relay only, side by side: one process, two with each room on one process, two with "
+                             "every room split across both, and Node")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --workers above 1")
     parser.add_argument("--code", type=Path, help="run game_backend from this checkout (e.g. a git worktree of an older commit)")
     parser.add_argument("--skip", action="append", default=[], choices=["memory", "chat", "storm"],
@@ -100,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     host = machine()
     say(f"bench ({plan.name}) on {host['cpu']}, {host['cores']} cores, load average {host['load_average_at_start'][0]:.2f}")
+
+    if args.scale_out:
+        return scale_out(args, plan, results, stamp, settings, host, started)
 
     runs: dict[str, list[dict[str, Any]]] = {"game_backend": [], "node": []}
     for _ in range(plan.rounds):
@@ -127,6 +134,31 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(table))
     rounds = f", best of {plan.rounds} rounds" if plan.rounds > 1 else ""
     print(f"\n{plan.name} run{rounds}, {record['seconds']:.0f} s; ratio = game_backend / Node. "
+          f"Details: {path.relative_to(BENCH.parent)}")
+    return 0
+
+
+def scale_out(args: argparse.Namespace, plan: Plan, results: Path, stamp: str, settings: dict[str, str],
+              host: dict[str, Any], started: float) -> int:
+    """The relay on one process, on two behind Redis with rooms local and split, and on Node: one table."""
+    variants: list[tuple[str, Any, str]] = [
+        ("x1", lambda: game_backend(results, args.mongodb_uri, args.code, args.python, **settings), "player"),
+        ("x2, rooms local", lambda: Cluster(results, 2, args.redis_url, args.code, args.python, **settings), "room"),
+        ("x2, rooms split", lambda: Cluster(results, 2, args.redis_url, args.code, args.python, **settings), "player"),
+        ("node", lambda: node_peer(results), "player"),
+    ]
+    skip = frozenset({"memory", "chat", "storm"})
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in variants}
+    for _ in range(plan.rounds):
+        for label, make, placement in variants:
+            runs[label].append(measure(make(), plan, args.generators, skip, placement))
+    record = {"plan": plan.__dict__, "machine": host, "settings": settings, "generators": args.generators,
+              "scale_out": True, "seconds": round(time.monotonic() - started, 1), "runs": runs}
+    results.mkdir(exist_ok=True)
+    path = results / f"{stamp}-{plan.name}-scale-out{'-' + args.label if args.label else ''}.json"
+    path.write_text(json.dumps(record, indent=1))
+    print(scale_out_markdown(runs, plan))
+    print(f"\n{plan.name} scale-out run, {record['seconds']:.0f} s; ratios to x1. "
           f"Details: {path.relative_to(BENCH.parent)}")
     return 0
 

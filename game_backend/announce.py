@@ -66,6 +66,13 @@ async def seat_restored(sio: socketio.AsyncServer, sid: str, room: dict[str, Any
     await sio.emit("seatRestored", {"room": room}, to=sid)
 
 
+async def seat_lost(sio: socketio.AsyncServer, sid: str, code: str) -> None:
+    """To one returning socket: the seat it held in room `code` was given up while it was away."""
+    await sio.emit("seatLost", {"code": code, "reason": "GRACE_EXPIRED",
+                                "message": f"you were away too long and lost your seat in room {code}; join a room "
+                                           "again"}, to=sid)
+
+
 async def departure(sio: socketio.AsyncServer, left: Departure) -> None:
     """Tell the room who is left, who is host now, whether everyone left is ready, and what it did to the round."""
     if left.room is None:

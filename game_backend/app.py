@@ -18,6 +18,7 @@ from .controllers import songs, users
 from .edge import client_script, pages
 from .edge.cors import cors_middleware, engine_origin_check
 from .edge.middlewares import path_under, scoped
+from .edge.shared_limits import SharedLimits
 from .realtime import lifecycle
 from .realtime.router import Dispatcher
 from .runtime import packet_json
@@ -77,7 +78,11 @@ def create_app(settings: Settings) -> web.Application:
     sio.attach(app)
     app[SETTINGS] = settings
     app[SIO] = sio
-    dispatcher = realtime.attach(sio, settings, lambda: app[DB])
+    limits = None
+    if settings.redis_url:
+        limits = SharedLimits(settings.redis_url, settings.redis_channel, sio.eio.node)
+        app.on_cleanup.append(lambda _: limits.close())
+    dispatcher = realtime.attach(sio, settings, lambda: app[DB], limits)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_sweeper(dispatcher))
 
@@ -85,7 +90,7 @@ def create_app(settings: Settings) -> web.Application:
         await lifecycle.shutdown(dispatcher)
 
     app.on_shutdown.append(record_departures)
-    api.setup_routes(app)
+    api.setup_routes(app, limits)
     client_script.setup(app, settings)
     pages.setup_frontend(app)
     return app

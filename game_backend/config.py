@@ -65,10 +65,12 @@ class Settings:
                                        "and passwords of 6 characters (its minimum; otherwise 8)")
     bcrypt_rounds: int = setting(12, "BCRYPT_ROUNDS", "bcrypt cost for account passwords")
     auth_rate: float = setting(1.0, "AUTH_RATE", "sign-up and login attempts per second per client address (token "
-                               "bucket, per process); the excess gets 429")
+                               "bucket; counted in Redis for all processes together when `REDIS_URL` is set); "
+                               "the excess gets 429")
     auth_burst: int = setting(20, "AUTH_BURST", "how many sign-up and login attempts an address may make at once")
     max_connections_per_ip: int = setting(50, "MAX_CONNECTIONS_PER_IP", "Socket.IO connections one client address "
-                                          "may hold open on one process; `0`: no cap")
+                                          "may hold open (on all processes together when `REDIS_URL` is set, "
+                                          "otherwise on each); `0`: no cap")
     trusted_proxies: tuple[str, ...] = setting((), "TRUSTED_PROXIES", "comma-separated addresses of your reverse "
                                                "proxies: only from them is `X-Forwarded-For` believed")
     process_lease_seconds: float = setting(15.0, "PROCESS_LEASE_SECONDS", "each server process renews a lease in the "
@@ -79,6 +81,11 @@ class Settings:
                                              "held; reconnecting with the same token within it gives the seat back "
                                              "(and the room's events), after it the player leaves as with "
                                              "`leaveRoom`; `0` leaves at once")
+    connection_recovery: bool = setting(False, "CONNECTION_RECOVERY", "socket.io's connection state recovery: a "
+                                        "player who reconnects within the grace period, to any process, gets the "
+                                        "room events they missed; every event then carries one more, last argument "
+                                        "(its offset), as with the Node server's option (see [What survives "
+                                        "what](#what-survives-what))")
     ping_interval: float = setting(25.0, "PING_INTERVAL", "seconds between Engine.IO heartbeats")
     ping_timeout: float = setting(20.0, "PING_TIMEOUT", "seconds a client has to answer a heartbeat before it is "
                                   "dropped")

@@ -129,6 +129,10 @@ class JsPlayer:
         """Connect again after a drop (for a player started with reconnection off)."""
         await self._command("connect")
 
+    async def reconnect_with_offset(self, offset: str) -> None:
+        """Connect again, asking to recover the session from `offset` instead of the last one received."""
+        await self._command("connect", offset=offset)
+
     async def transport(self) -> str:
         """The Engine.IO transport the client is using now: "polling" or "websocket"."""
         command = await self._command("transport")

@@ -9,6 +9,7 @@ from game_backend.config import Settings
 from game_backend.controllers import rooms
 from game_backend.identity.tokens import Identity
 from game_backend.realtime import lifecycle
+from game_backend.realtime.router import Dispatcher
 from game_backend.storage.database import Database
 
 
@@ -50,7 +51,8 @@ async def test_reclaim_takes_back_a_held_seat_and_an_unheld_one(db: Database) ->
     await lifecycle.hold_seat(sio, db, code, "bob", grace_seconds=30)
     room = await rooms.reclaim_seat(db, "bob")
     assert room is not None and room["code"] == code
-    await lifecycle.reclaim(sio, "a-socket", player("bob"), room)
+    dispatcher = Dispatcher(sio, Settings(), lambda: db)
+    assert await lifecycle.reclaim(dispatcher, "a-socket", player("bob"), room, None) is False  # nothing to replay
     assert all("leaveAt" not in p for p in await seats(db, code))
     assert (await rooms.reclaim_seat(db, "ann"))["code"] == code  # seated, nothing held: back all the same
     assert await rooms.reclaim_seat(db, "nobody") is None

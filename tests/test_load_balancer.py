@@ -8,6 +8,7 @@ processes, which share the room through Redis.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -34,19 +35,26 @@ class Balanced:
         self.js = JsPlayers(nginx.url)
 
 
-@pytest.fixture
-async def balanced(mongodb_uri: str, database_name: str, prefix: str, tmp_path: Path) -> AsyncIterator[Balanced]:  # noqa: F811
+@contextlib.asynccontextmanager
+async def behind_nginx(mongodb_uri: str, database_name: str, prefix: str, directory: Path,  # noqa: F811
+                       **settings: str) -> AsyncIterator[Balanced]:
     require_redis()
     nginx_binary()
-    env = {**cluster_env(mongodb_uri, database_name, REDIS_URL, prefix), "TRUSTED_PROXIES": "127.0.0.1"}
-    async with processes(env, NODES, logs=tmp_path) as servers:
-        nginx = Nginx(tmp_path, [server.port for server in servers]).start()
+    env = {**cluster_env(mongodb_uri, database_name, REDIS_URL, prefix), "TRUSTED_PROXIES": "127.0.0.1", **settings}
+    async with processes(env, NODES, logs=directory) as servers:
+        nginx = Nginx(directory, [server.port for server in servers]).start()
         balanced = Balanced(servers, nginx)
         try:
             yield balanced
         finally:
             await balanced.js.close()
             nginx.stop()
+
+
+@pytest.fixture
+async def balanced(mongodb_uri: str, database_name: str, prefix: str, tmp_path: Path) -> AsyncIterator[Balanced]:  # noqa: F811
+    async with behind_nginx(mongodb_uri, database_name, prefix, tmp_path) as balanced:
+        yield balanced
 
 
 def node_of(connect: dict[str, Any]) -> str:
@@ -103,3 +111,42 @@ async def test_new_players_go_to_the_processes_that_are_up(balanced: Balanced) -
     assert nodes == {"web1", "web3"}
     status, body = await rest(balanced.nginx.url, "GET", "/readyz")
     assert (status, body) == (200, {"ok": True})
+
+
+async def test_a_player_whose_process_dies_recovers_the_missed_events_on_another(
+        mongodb_uri: str, database_name: str, prefix: str, tmp_path: Path) -> None:  # noqa: F811
+    async with behind_nginx(mongodb_uri, database_name, prefix, tmp_path, CONNECTION_RECOVERY="1",
+                            RECONNECT_GRACE_SECONDS="20") as balanced:
+        js = balanced.js
+        host = await js.join("host", **WEBSOCKET)
+        away = await js.join("away", **WEBSOCKET)  # reconnection off: the test says when it comes back
+        other = await js.join("other", **DEFAULT)
+        status, room = await rest(js.base_url, "POST", "/api/rooms/create", host.token, {"type": "codeGame"})
+        code = room["code"]
+        await seat([host, away, other], code)
+        await away.wait_for(f"players{code}", lambda a: len(a[0]) == 3)
+
+        dead = NODES.index(node_of(await away.connected()))
+        balanced.servers[dead].kill()
+        await away.record(lambda r: r["type"] == "disconnect")
+        seen_by_host = len(host.records)
+        assert (await host.call("sendMessage", "while you were away"))["ok"] is True
+        assert (await other.call("ready"))["ok"] is True
+        assert (await host.call("sendMessage", "still away"))["ok"] is True
+        await host.wait_for("message", lambda a: a[0]["chat"] == "still away")
+        missed = [(r["event"], r["args"]) for r in host.records[seen_by_host:] if r["type"] == "event"]
+        assert [event for event, _ in missed] == ["message", "readyStatus", "allReady", "message"]
+
+        reconnected_at = len(away.records)
+        await away.reconnect()
+        back = await away.record(lambda r: r["type"] in ("connect", "connect_error") and
+                                 away.records.index(r) >= reconnected_at)
+        assert back["type"] == "connect" and back["recovered"] is True, back
+        assert node_of(back) != NODES[dead]
+        await away.wait_for("seatRestored")
+        after = [(r["event"], r["args"]) for r in away.records[reconnected_at:] if r["type"] == "event"]
+        assert after[:len(missed)] == missed, "the missed events, in order, each with the offset the others got"
+        assert [event for event, _ in after[len(missed):]] == ["seatRestored"]
+
+        assert (await away.call("sendMessage", "back, without joinRoom"))["ok"] is True
+        await other.wait_for("message", lambda a: a[0]["chat"] == "back, without joinRoom")

@@ -64,6 +64,31 @@ async def test_a_player_who_does_not_come_back_leaves_after_the_grace(players: P
     assert seated(await server_db.rooms.find_one({"code": code})) == ["host"]
 
 
+async def test_a_player_back_after_the_grace_is_told_to_join_again(players: Players, server_db: Database) -> None:
+    host, bob, code = await room_with_bob(players)
+    await bob.client.disconnect()
+    await host.wait_for(f"leftRoom{code}", timeout=GRACE + 3)
+    returning = Player("bob", bob.token)
+    await returning.connect(players.base_url, players.transport)
+    players.all.append(returning)
+    [lost] = await returning.wait_for("seatLost")
+    assert lost["code"] == code and lost["reason"] == "GRACE_EXPIRED" and code in lost["message"]
+    assert "seatRestored" not in returning.events
+    assert failed_code(await returning.call("sendMessage", "still here?")) == "NOT_IN_ROOM"
+    await returning.client.disconnect()
+
+    again = Player("bob", bob.token)  # told once: the next connection hears nothing of it
+    await again.connect(players.base_url, players.transport)
+    players.all.append(again)
+    await again.settle(0.3)
+    assert "seatLost" not in again.events
+    assert "seatLost" not in (await server_db.users.find_one({"nickname": "bob"}))
+
+
+def failed_code(ack: dict) -> str | None:
+    return ack.get("code") if ack.get("ok") is False else None
+
+
 async def test_a_host_who_does_not_come_back_hands_over_the_room(players: Players, server_db: Database) -> None:
     host, bob, code = await room_with_bob(players)
     await host.client.disconnect()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from .accounts import try_connect
 from .players import Player, guest_token, rest
 from .redis_servers import REDIS_URL, PrivateRedis, require_redis
 from .servers import ServerProcess
@@ -224,3 +225,38 @@ async def test_without_redis_local_rooms_play_on_and_shared_ones_come_back_with_
             assert visitor.events["message"][-1][0]["chat"] == "redis is back"
         finally:
             await disconnect_all(host, guest, visitor)
+
+
+async def test_the_connection_cap_counts_every_process(mongodb_uri: str, database_name: str, prefix: str) -> None:
+    require_redis()
+    env = {**cluster_env(mongodb_uri, database_name, REDIS_URL, prefix), "MAX_CONNECTIONS_PER_IP": "3",
+           "PROCESS_LEASE_SECONDS": "1.5"}
+    async with processes(env, ["a", "b"]) as (first, second):
+        token = await guest_token(first.url, "many")
+        opened = [await try_connect(url, token) for url in (first.url, first.url, second.url)]
+        assert all(client is not None for client, _ in opened), opened
+        client, refusal = await try_connect(second.url, token)
+        assert client is None and "too many connections" in refusal["message"]
+        await opened[0][0].disconnect()
+        await asyncio.sleep(0.2)
+        client, refusal = await try_connect(second.url, token)
+        assert client is not None, refusal
+        opened.append((client, None))
+
+        first.kill()  # its one remaining connection stops counting once its liveness key expires
+        async with asyncio.timeout(10):
+            while (client := (await try_connect(second.url, token))[0]) is None:
+                await asyncio.sleep(0.3)
+        opened.append((client, None))
+        for client, _ in opened[2:]:
+            await client.disconnect()
+
+
+async def test_the_sign_in_throttle_counts_every_process(mongodb_uri: str, database_name: str, prefix: str) -> None:
+    require_redis()
+    env = {**cluster_env(mongodb_uri, database_name, REDIS_URL, prefix), "AUTH_BURST": "4", "AUTH_RATE": "0.01"}
+    async with processes(env, ["a", "b"]) as servers:
+        statuses = [(await rest(servers[n % 2].url, "POST", "/api/users/login", body={"email": "x@example.com",
+                                                                                       "pw": "wrong password"}))[0]
+                    for n in range(6)]
+        assert statuses == [401, 401, 401, 401, 429, 429]

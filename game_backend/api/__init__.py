@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..edge.shared_limits import SharedLimits
 from . import games, health, instruments, rankings, rooms, songs, users
 from .http import identify, json_errors
 
@@ -13,7 +14,8 @@ ROUTE_TABLES = (health.routes, users.routes, rooms.routes, songs.routes, instrum
 __all__ = ["identify", "json_errors", "setup_routes"]
 
 
-def setup_routes(app: web.Application) -> None:
+def setup_routes(app: web.Application, limits: SharedLimits | None = None) -> None:
+    """The routes; `limits` (with REDIS_URL) counts the sign-in throttle across processes."""
     for table in ROUTE_TABLES:
         app.router.add_routes(table)
-    users.setup(app)
+    users.setup(app, limits)

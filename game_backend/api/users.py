@@ -12,6 +12,7 @@ from ..app_keys import DB, SETTINGS, SIO
 from ..controllers import users
 from ..edge.addresses import client_address
 from ..edge.ratelimit import AddressThrottle
+from ..edge.shared_limits import SharedLimits
 from ..errors import GameError
 from ..identity.tokens import Identity, issue_token
 from ..storage.documents import now
@@ -21,18 +22,27 @@ from .http import caller, path_param, read_body
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 THROTTLE = web.AppKey("auth_throttle", AddressThrottle)
+SHARED_THROTTLE = web.AppKey("shared_auth_throttle", SharedLimits)
 
 
-def setup(app: web.Application) -> None:
-    """Give the app its sign-up/login throttle (AUTH_RATE, AUTH_BURST)."""
+def setup(app: web.Application, limits: SharedLimits | None) -> None:
+    """Give the app its sign-up/login throttle (AUTH_RATE, AUTH_BURST): this process's, and Redis's if any."""
     settings = app[SETTINGS]
     app[THROTTLE] = AddressThrottle(settings.auth_rate, settings.auth_burst)
+    if limits is not None:
+        app[SHARED_THROTTLE] = limits
 
 
-def _throttle(request: web.Request) -> None:
-    """Every sign-up or login attempt, valid or not, spends one of the caller's address's tokens."""
-    address = client_address(request, request.app[SETTINGS].trusted_proxies)
-    if not request.app[THROTTLE].allow(address):
+async def _throttle(request: web.Request) -> None:
+    """Every sign-up or login attempt, valid or not, spends one of the caller's address's tokens: in Redis
+    (shared by every process) when it is configured and answers, otherwise in this process."""
+    settings = request.app[SETTINGS]
+    address = client_address(request, settings.trusted_proxies)
+    shared = request.app.get(SHARED_THROTTLE)
+    allowed = await shared.take_auth_token(address, settings.auth_rate, settings.auth_burst) if shared else None
+    if allowed is None:
+        allowed = request.app[THROTTLE].allow(address)
+    if not allowed:
         raise GameError("RATE_LIMITED", "too many sign-up or login attempts from your address; wait and retry")
 
 
@@ -54,7 +64,7 @@ async def guest(request: web.Request) -> web.Response:
 
 @routes.post("/api/users/signup")
 async def signup(request: web.Request) -> web.Response:
-    _throttle(request)
+    await _throttle(request)
     body = await read_body(request, SignupBody)
     settings = request.app[SETTINGS]
     shortest = PASSWORD_FLOOR if settings.motion_beat_compat else PASSWORD_MIN
@@ -66,7 +76,7 @@ async def signup(request: web.Request) -> web.Response:
 
 @routes.post("/api/users/login")
 async def login(request: web.Request) -> web.Response:
-    _throttle(request)
+    await _throttle(request)
     body = await read_body(request, LoginBody)
     rounds = request.app[SETTINGS].bcrypt_rounds
     return await _signed_in(request, await users.log_in(request.app[DB], body.email, body.pw, rounds))

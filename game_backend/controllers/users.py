@@ -123,9 +123,11 @@ async def profile(db: Database, identity: Identity) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Arrival:
-    """What the database knows of a user who just connected: the friends whose status they follow."""
+    """What the database knows of a user who just connected: the friends whose status they follow, and the seat
+    they lost while away (`{code, at}`), if they have not been told yet."""
 
     friends: list[str]
+    seat_lost: dict[str, Any] | None = None
 
 
 async def connected(db: Database, identity: Identity, sid: str, process: str) -> Arrival:
@@ -137,11 +139,22 @@ async def connected(db: Database, identity: Identity, sid: str, process: str) ->
     token = _token_filter(identity)
     recorded, user = await asyncio.gather(
         db.users.update_one(token, {"$push": {"sockets": {"sid": sid, "process": process}}}),
-        db.users.find_one(token, {"friends": 1}),
+        db.users.find_one(token, {"friends": 1, "seatLost": 1}),
     )
     if recorded.matched_count == 0 or user is None:
         raise revoked()
-    return Arrival(friends=list(user.get("friends", [])))
+    lost = user.get("seatLost")
+    return Arrival(friends=list(user.get("friends", [])), seat_lost=lost if isinstance(lost, dict) else None)
+
+
+async def lost_seat(db: Database, nickname: str, code: str, moment: datetime) -> None:
+    """The player's held seat in room `code` was given up at `moment`: to be told when they connect again."""
+    await db.users.update_one({"nickname": nickname}, {"$set": {"seatLost": {"code": code, "at": moment}}})
+
+
+async def forget_lost_seat(db: Database, nickname: str, lost: dict[str, Any]) -> None:
+    """The player was told of the seat they lost (unless another loss was recorded since)."""
+    await db.users.update_one({"nickname": nickname, "seatLost": lost}, {"$unset": {"seatLost": ""}})
 
 
 async def sockets_of(db: Database, identity: Identity) -> list[str]:

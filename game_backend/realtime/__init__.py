@@ -5,17 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..config import Settings
+from ..edge.shared_limits import SharedLimits
 from ..storage.database import Database
 from ..transport.socketio_server import SocketServer
 from . import chat, games, lifecycle, rooms, users
+from .recovery import RoomJournal
 from .router import Dispatcher
 
 ROUTERS = (lifecycle.router, users.router, rooms.router, chat.router, games.router)
 
 
-def attach(sio: SocketServer, settings: Settings, database: Callable[[], Database]) -> Dispatcher:
+def attach(sio: SocketServer, settings: Settings, database: Callable[[], Database],
+           limits: SharedLimits | None = None) -> Dispatcher:
     """Register every handler on `sio`; `database` returns the handle once the app has started."""
     dispatcher = Dispatcher(sio, settings, database)
+    dispatcher.limits = limits
+    if settings.connection_recovery:
+        dispatcher.journal = sio.manager.journal = RoomJournal(sio.eio.node, database,
+                                                               settings.reconnect_grace_seconds)
     for router in ROUTERS:
         dispatcher.attach(router)
     return dispatcher

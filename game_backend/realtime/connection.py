@@ -28,6 +28,7 @@ class Connection:
     hits: TokenBucket
     playing: str | None = None
     address: str = ""
+    shared_slot: bool = False  # counted in Redis against MAX_CONNECTIONS_PER_IP (edge/shared_limits.py)
 
     @classmethod
     def open(cls, identity: Identity | None, settings: Settings, address: str = "") -> Connection:
@@ -64,8 +65,8 @@ def not_signed_in() -> GameError:
 class Connections:
     """The open connections of this process, by Socket.IO session id, and how many per client address.
 
-    The per-address count is this process's own: with N processes behind a
-    balancer an address may hold up to N times MAX_CONNECTIONS_PER_IP.
+    The per-address count is this process's own; with Redis, the cap is checked against the count of all
+    processes together (edge/shared_limits.py), and this one is the fallback while Redis does not answer.
     """
 
     by_sid: dict[str, Connection] = field(default_factory=dict)

@@ -7,9 +7,10 @@ connect      the handshake's token binds the connection to its player (`bind`), 
 disconnect   the socket is forgotten; when it was the player's last, the seats the database says the
              player holds are held for RECONNECT_GRACE_SECONDS (or given up at once when that is 0)
 hold_seat    keep one seat for a player who dropped
-reclaim      a returning player is back in the seat they hold, held or not, and is told so (`seatRestored`)
+reclaim      a returning player is back in the seat they hold, held or not, and is told so (`seatRestored`);
+             with CONNECTION_RECOVERY, after the room's events it missed (recovery.py)
 expire       give up every seat whose grace has ended (each process sweeps; a conditional leave lets
-             exactly one of them release each seat)
+             exactly one of them release each seat); the player is told at its next connection (`seatLost`)
 recover      a server process died (its lease ran out): its players' connections are recorded as gone,
              once, by whichever process claims it
 shutdown     on the way down: every player's departure is recorded while the database is still open,
@@ -21,7 +22,8 @@ sweep until it can, so nobody stays seated for good after an outage.
 
 A connection presents its token in the handshake (`auth: {token}`). One with a
 bad, expired or revoked (signed-out) token is refused, and so is one over the
-per-address cap (MAX_CONNECTIONS_PER_IP, counted per process).
+per-address cap (MAX_CONNECTIONS_PER_IP, counted in Redis across processes
+when REDIS_URL is set, otherwise per process).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from pymongo.errors import PyMongoError
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from .. import announce
@@ -43,6 +46,7 @@ from ..storage.database import OUTAGE, Database
 from ..storage.documents import now
 from ..transport.socketio_server import SocketServer
 from .connection import Connection
+from .recovery import Recovery, new_pid, offset_of
 from .router import Dispatcher, EventRouter
 
 log = logging.getLogger(__name__)
@@ -55,10 +59,6 @@ LONGEST_SWEEP_INTERVAL = 1.0
 async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], auth: Any) -> None:
     settings = dispatcher.settings
     address = client_address(environ["aiohttp.request"], settings.trusted_proxies)
-    cap = settings.max_connections_per_ip
-    if cap > 0 and dispatcher.connections.count_from(address) >= cap:
-        log.info("refused a connection from %s: already %d open", address, cap)
-        raise Refused(f"too many connections from your address (at most {cap}); close one and retry")
     token = auth.get("token") if isinstance(auth, dict) else None
     identity = None
     if token is not None:
@@ -66,24 +66,39 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
             identity = read_token(settings, token)
         except GameError as error:
             raise Refused(error.message) from None
-    # Counted before the first await, so simultaneous connects cannot overshoot the cap.
+    cap = settings.max_connections_per_ip
+    shared = await dispatcher.limits.open_connection(address, cap) if cap > 0 and dispatcher.limits else None
+    # Counted by this process (without Redis, or while it does not answer) before any other await, so that
+    # simultaneous connects cannot overshoot the cap.
+    if shared is False or (shared is None and cap > 0 and dispatcher.connections.count_from(address) >= cap):
+        log.info("refused a connection from %s: already %d open", address, cap)
+        raise Refused(f"too many connections from your address (at most {cap}); close one and retry")
     connection = Connection.open(None, settings, address)
+    connection.shared_slot = shared is True
     dispatcher.connections.add(sid, connection)
-    if identity is None:
-        return
-    try:
-        await bind(dispatcher, sid, connection, identity)
-    except GameError as error:
-        dispatcher.connections.pop(sid)
-        raise Refused(error.message) from None
-    except OUTAGE:
-        dispatcher.connections.pop(sid)
-        raise Refused("the database is unavailable; try again shortly") from None
+    asked = Recovery.asked(auth) if dispatcher.journal is not None else None
+    recovered = False
+    if identity is not None:
+        try:
+            recovered = await bind(dispatcher, sid, connection, identity, asked)
+        except GameError as error:
+            await forget(dispatcher, sid)
+            raise Refused(error.message) from None
+        except OUTAGE:
+            await forget(dispatcher, sid)
+            raise Refused("the database is unavailable; try again shortly") from None
+    if dispatcher.journal is not None:
+        # socket.io's recovery: the client learns it recovered when its private session id comes back.
+        dispatcher.sio.connect_extras[sid] = {"pid": asked.pid if recovered and asked else new_pid()}
 
 
 @router.bind
-async def bind(dispatcher: Dispatcher, sid: str, connection: Connection, identity: Identity) -> None:
-    """The connection is the player's: recorded as theirs, back in the room they sit in, hearing their friends."""
+async def bind(dispatcher: Dispatcher, sid: str, connection: Connection, identity: Identity,
+               asked: Recovery | None = None) -> bool:
+    """The connection is the player's: recorded as theirs, back in the room they sit in, hearing their friends.
+
+    Returns whether the connection recovered the session `asked` (the missed events were replayed).
+    """
     db = dispatcher.database()
     # One round trip: the session recorded (which checks the token is not revoked) and the seat taken back.
     arrival, room = await asyncio.gather(users.connected(db, identity, sid, dispatcher.process),
@@ -91,14 +106,18 @@ async def bind(dispatcher: Dispatcher, sid: str, connection: Connection, identit
     connection.identity = identity
     log.info("%s connected (%s)", identity.nickname, sid)
     await announce.watch(dispatcher.sio, [sid], arrival.friends)
+    recovered = False
     if room is not None:
-        await reclaim(dispatcher.sio, sid, identity, room)
+        recovered = await reclaim(dispatcher, sid, identity, room, asked)
+    elif arrival.seat_lost is not None:
+        await seat_lost(dispatcher.sio, db, sid, identity, arrival.seat_lost)
     dispatcher.presence.changed(identity.nickname, True, [room["code"]] if room else [])
+    return recovered
 
 
 @router.disconnect
 async def disconnect(dispatcher: Dispatcher, sid: str, reason: Any = None) -> None:
-    connection = dispatcher.connections.pop(sid)
+    connection = await forget(dispatcher, sid)
     if connection is None or connection.identity is None:
         return
     log.info("%s disconnected (%s): %s", connection.identity.nickname, sid, reason)
@@ -106,6 +125,14 @@ async def disconnect(dispatcher: Dispatcher, sid: str, reason: Any = None) -> No
         log.info("%s sent %d hits over the hit limit; they were dropped", connection.identity.nickname,
                  connection.hits.rejected)
     await depart(dispatcher, sid, connection.identity)
+
+
+async def forget(dispatcher: Dispatcher, sid: str) -> Connection | None:
+    """The connection is closed: no longer counted against its address's cap."""
+    connection = dispatcher.connections.pop(sid)
+    if connection is not None and connection.shared_slot and dispatcher.limits is not None:
+        await dispatcher.limits.close_connection(connection.address)
+    return connection
 
 
 async def depart(dispatcher: Dispatcher, sid: str, identity: Identity) -> bool:
@@ -148,11 +175,41 @@ async def hold_seat(sio: SocketServer, db: Database, code: str, nickname: str, g
         pass  # the seat was already given up
 
 
-async def reclaim(sio: SocketServer, sid: str, identity: Identity, room: dict[str, Any]) -> None:
-    """A player who holds a seat (held for their return, or still theirs) is back in its room, and told so."""
+async def reclaim(dispatcher: Dispatcher, sid: str, identity: Identity, room: dict[str, Any],
+                  asked: Recovery | None) -> bool:
+    """A player who holds a seat (held for their return, or still theirs) is back in its room, and told so;
+    first, when the client `asked` to recover its session, the room's events it missed. Returns whether it did."""
+    sio = dispatcher.sio
     log.info("%s is back in room %s", identity.nickname, room["code"])
     await announce.follow(sio, [sid], room["code"])
+    recovered = asked is not None and await replay_missed(dispatcher, sid, identity, room["code"], asked.offset)
     await announce.seat_restored(sio, sid, room)
+    return recovered
+
+
+async def replay_missed(dispatcher: Dispatcher, sid: str, identity: Identity, code: str, offset: str) -> bool:
+    """The events of room `code` after `offset` go to the socket first, then those sent to it since it followed
+    the room (held back until its CONNECT), less any the replay already gave."""
+    assert dispatcher.journal is not None
+    try:
+        missed = await dispatcher.journal.missed(code, offset)
+    except PyMongoError:
+        missed = None
+    if missed is None:
+        log.info("%s could not recover the events of room %s since %s; it starts afresh", identity.nickname, code,
+                 offset)
+        return False
+    last = missed[-1][0] if missed else offset
+    dispatcher.sio.replay_first(sid, [(event, [*args, sent]) for sent, event, args in missed],
+                                keep=lambda packet: (sent := offset_of(packet)) is None or sent > last)
+    log.info("%s recovered %d missed event(s) of room %s", identity.nickname, len(missed), code)
+    return True
+
+
+async def seat_lost(sio: SocketServer, db: Database, sid: str, identity: Identity, lost: dict[str, Any]) -> None:
+    """A player back after the grace period: the seat they held is gone, and they must join again."""
+    await announce.seat_lost(sio, sid, lost["code"])
+    await users.forget_lost_seat(db, identity.nickname, lost)
 
 
 async def expire(sio: SocketServer, db: Database) -> int:
@@ -165,6 +222,7 @@ async def expire(sio: SocketServer, db: Database) -> int:
         except GameError:
             continue  # reclaimed, or released by another process
         log.info("%s did not come back within the grace period", nickname)
+        await users.lost_seat(db, nickname, code, moment)
         await announce.departure(sio, left)
         released += 1
     return released
@@ -192,9 +250,13 @@ async def sweep_forever(dispatcher: Dispatcher) -> None:
             db = dispatcher.database()
             if time.monotonic() - renewed >= renew_every:
                 await processes.renew(db, dispatcher.process, settings.process_lease_seconds)
+                if dispatcher.limits is not None:
+                    await dispatcher.limits.keep_alive(settings.process_lease_seconds)
                 renewed = time.monotonic()
                 for dead in await processes.claim_dead(db):
                     await recover(dispatcher, db, dead)
+                if dispatcher.journal is not None:
+                    await dispatcher.journal.sweep()
             for sid, identity in list(dispatcher.unrecorded.items()):
                 if not await depart(dispatcher, sid, identity):
                     break  # still down: the next sweep tries again
@@ -213,7 +275,7 @@ async def shutdown(dispatcher: Dispatcher) -> None:
     Only the Engine.IO sessions close: a Socket.IO disconnect would tell clients not to reconnect.
     """
     for sid in list(dispatcher.connections.by_sid):
-        connection = dispatcher.connections.pop(sid)
+        connection = await forget(dispatcher, sid)
         if connection is not None and connection.identity is not None:
             await depart(dispatcher, sid, connection.identity)
     try:

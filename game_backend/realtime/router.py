@@ -19,6 +19,7 @@ from typing import Any
 from .. import announce
 from ..config import Settings
 from ..controllers import users
+from ..edge.shared_limits import SharedLimits
 from ..errors import GameError, internal, not_in_room, unavailable
 from ..identity.tokens import Identity
 from ..storage.database import OUTAGE, Database
@@ -26,6 +27,7 @@ from ..transport.socketio_server import SocketServer
 from ..validation import parse
 from .connection import Connection, Connections, not_signed_in
 from .presence import Presence
+from .recovery import RoomJournal
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ Ack = dict[str, Any]
 Handler = Callable[["EventContext", Any], Awaitable[Ack | None]]
 ConnectHandler = Callable[["Dispatcher", str, dict[str, Any], Any], Awaitable[None]]
 DisconnectHandler = Callable[["Dispatcher", str, Any], Awaitable[None]]
-BindHandler = Callable[["Dispatcher", str, Connection, Identity], Awaitable[None]]
+BindHandler = Callable[["Dispatcher", str, Connection, Identity], Awaitable[bool]]
 
 
 def rate_limited() -> GameError:
@@ -161,6 +163,8 @@ class Dispatcher:
         self.presence = Presence(sio)
         self.unrecorded: dict[str, Identity] = {}  # departures the database could not take yet, by sid
         self.on_bind: BindHandler | None = None  # lifecycle.bind, once the lifecycle router is attached
+        self.journal: RoomJournal | None = None  # with CONNECTION_RECOVERY
+        self.limits: SharedLimits | None = None  # with REDIS_URL: per-address limits across processes
 
     def attach(self, router: EventRouter) -> None:
         for name, route in router.routes.items():

@@ -37,6 +37,7 @@ class Database:
         self.rankings = self.db["rankings"]
         self.processes = self.db["processes"]
         self.leases = self.db["leases"]
+        self.room_events = self.db["room_events"]  # kept for connection state recovery (realtime/recovery.py)
         # Request batchers (game_backend.batching) of the controllers that group their writes, by name.
         self.batchers: dict[str, Any] = {}
 
@@ -73,6 +74,8 @@ class Database:
         await self.songs.create_index([("number", ASCENDING)], unique=True, name="number_unique")
         await self.games.create_index([("code", ASCENDING), ("gameState", ASCENDING)], name="room_state")
         await self.rankings.create_index([("number", ASCENDING), ("totalScore", DESCENDING)], name="song_best")
+        await self.room_events.create_indexes([IndexModel([("room", ASCENDING), ("offset", ASCENDING)], name="replay"),
+                                               IndexModel([("at", ASCENDING)], name="age")])
 
     async def close(self) -> None:
         result = self.client.close()

@@ -16,7 +16,7 @@ Emits that carry a callback are the library's.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import socketio
 from socketio import packet
@@ -57,7 +57,15 @@ class RoomIndex:
         return frozenset(self._joined.get((namespace, sid), ()))
 
 
+class Journal(Protocol):
+    """Connection state recovery's record of emits (realtime/recovery.py): appends an offset to each one's args."""
+
+    def stamp(self, namespace: str, room: Any, event: str, args: list[Any]) -> None: ...
+
+
 class FanoutManager(RoomIndex, socketio.AsyncManager):
+    journal: Journal | None = None
+
     def is_local(self, sid: str, namespace: str) -> bool:
         return self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace)
 
@@ -76,11 +84,20 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to,
                                **kwargs)
             return
-        await self.deliver(namespace, to or room, _skipped(skip_sid), self.encode(event, data, namespace))
+        room = to or room
+        await self.deliver(namespace, room, _skipped(skip_sid), self.encode_emit(event, data, namespace, room))
+
+    def encode_emit(self, event: str, data: Any, namespace: str, room: Any) -> Parts:
+        """An emit's packet, stamped with its offset when connection state recovery is on."""
+        if self.journal is None:
+            return self.encode(event, data, namespace)
+        args = _arguments(data)
+        self.journal.stamp(namespace, room, event, args)
+        return self.encode(event, tuple(args), namespace)
 
     def encode(self, event: str, data: Any, namespace: str) -> Parts:
         """An EVENT packet's parts; a tuple is several arguments, anything else one."""
-        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        args = _arguments(data)
         if not has_binary(args):
             return [encode_event(namespace, event, args, self.server.packet_class.json.dumps)]
         encoded = self.server.packet_class(packet.EVENT, namespace=namespace, data=[event, *args]).encode()
@@ -107,6 +124,11 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
             session.send(text)
             for attachment in parts[1:]:
                 session.send(attachment)
+
+
+def _arguments(data: Any) -> list[Any]:
+    """An emit's arguments: a tuple is several, None none, anything else one."""
+    return list(data) if isinstance(data, tuple) else [] if data is None else [data]
 
 
 def _skipped(skip_sid: Any) -> tuple[str, ...] | list[str]:

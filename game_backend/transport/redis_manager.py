@@ -99,7 +99,7 @@ class RedisManager(FanoutManager):
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
             return
         skip = list(_skipped(skip_sid))
-        parts = self.encode(event, data, namespace)
+        parts = self.encode_emit(event, data, namespace, room)
         await self.deliver(namespace, room, skip, parts)
         message = [VERSION, EMIT, self.node, namespace, room, [sid for sid in skip if sid], parts]
         if isinstance(room, str) and self._owner(room) is not None:

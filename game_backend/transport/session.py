@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .packets import CLOSE, MESSAGE, NOOP, PING, PONG, Encoded, MalformedPacket, decode_packet
@@ -112,6 +112,11 @@ class Session:
     def hold(self) -> None:
         """Keep what is sent from now on until `release`: python-socketio's CONNECT must go out first."""
         self._held = []
+
+    def put_first(self, packets: list[Encoded], keep: Callable[[str], bool]) -> None:
+        """While held: `packets` go out first when released, then the held texts `keep` accepts (and any binary)."""
+        if self._held is not None:
+            self._held = [*packets, *(p for p in self._held if not isinstance(p, str) or keep(p))]
 
     def release(self, first: Encoded, *, keep_held: bool = True) -> None:
         """Send `first`, then (unless refused) what was held back meanwhile.

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import socketio
@@ -82,6 +83,8 @@ class SocketServer(socketio.AsyncServer):
         self._partial: dict[str, _PartialBinary] = {}
         self._namespace_timers: dict[str, asyncio.TimerHandle] = {}
         self._joins: dict[str, tuple[float, float]] = {}  # eio sid -> (tokens left, when counted)
+        # sid -> more fields for its CONNECT packet, set by its connect handler (recovery's private session id)
+        self.connect_extras: dict[str, dict[str, Any]] = {}
 
     def _engineio_server_class(self) -> type[EngineServer]:
         return EngineServer
@@ -215,15 +218,26 @@ class SocketServer(socketio.AsyncServer):
         if timer is not None:
             timer.cancel()
         refusal = await self._ask_connect_handler(session, sid, namespace, data)
+        extras = self.connect_extras.pop(sid, {})
         if refusal is not None:
             session.release(self._encoded(packets.CONNECT_ERROR, namespace, refusal), keep_held=False)
             await self.manager.disconnect(sid, namespace, ignore_queue=True)
             return
-        session.release(self._encoded(packets.CONNECT, namespace, {"sid": sid}))
+        session.release(self._encoded(packets.CONNECT, namespace, {**extras, "sid": sid}))
         await self.manager.connect(sid, namespace)
         if session.closed:
             # The session ended while the handler ran; its disconnect found the namespace not yet joined.
             await self._handle_disconnect(eio_sid, namespace, self.reason.TRANSPORT_CLOSE)
+
+    def replay_first(self, sid: str, events: list[tuple[str, list[Any]]], keep: Callable[[str], bool],
+                     namespace: str = "/") -> None:
+        """From `sid`'s connect handler: `events` go out right after CONNECT, before whatever was sent to the
+        socket meanwhile (held back until CONNECT) that `keep` accepts."""
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
+        session = self.eio.session_of(eio_sid) if eio_sid is not None else None
+        if session is not None:
+            session.put_first([MESSAGE + self.manager.encode(event, tuple(args), namespace)[0]
+                               for event, args in events], keep)
 
     async def _ask_connect_handler(self, session: Any, sid: str, namespace: str, auth: Any) -> dict[str, Any] | None:
         """None when the handler accepts; otherwise the CONNECT_ERROR data saying why not."""

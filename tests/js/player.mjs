@@ -10,7 +10,8 @@
 //   {"id": 1, "op": "emit", "event": "joinRoom", "args": [...], "ack": true}
 //   {"id": 2, "op": "transport"}    -> {"type": "reply", "id": 2, "transport": "websocket"}
 //   {"id": 3, "op": "drop"}         the connection is lost (the engine closes, as when the network goes)
-//   {"id": 4, "op": "connect"}      connect again (with "reconnection": false in the config)
+//   {"id": 4, "op": "connect"}      connect again (with "reconnection": false in the config); an "offset"
+//                                   field replaces the last one received, for connection state recovery
 // End of input disconnects; Node then exits once nothing is pending.
 import { createInterface } from "node:readline";
 import { io as ioV4 } from "socket.io-client";
@@ -62,7 +63,8 @@ const commands = {
   drop() {
     socket.io.engine.close();
   },
-  connect() {
+  connect(command) {
+    if (command.offset !== undefined) socket._lastOffset = command.offset;
     socket.connect();
   },
 };
