@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import os
 import re
 import socket
 import sys
@@ -15,23 +16,35 @@ from .app import DatabaseUnavailable, create_app
 from .config import Settings, declared, problems
 from .runtime import new_event_loop
 from .storage.embedded import EmbeddedDatabaseError
+from .testing.ephemeral import serve_ephemeral
+from .testing.server import TEST_SETTINGS
 
 
-def parse_args(argv: list[str] | None, defaults: Settings) -> Settings:
-    """The settings the environment gave (`defaults`), with the flags on the command line applied over them."""
+def parse_args(argv: list[str] | None, defaults: Settings) -> tuple[Settings, bool]:
+    """The settings the environment gave (`defaults`), with the flags on the command line applied over them;
+    and whether to run as an ephemeral server (--ephemeral)."""
     parser = argparse.ArgumentParser(
         prog="game-backend",
         description="A Socket.IO backend for multiplayer web games (aiohttp + MongoDB). "
         "Every flag also has an environment variable, shown in brackets; flags win. "
         "The README's Settings table lists the settings that have no flag.",
     )
+    parser.add_argument("--ephemeral", action="store_true",
+                        help="for other programs' tests: an in-memory database, the test settings (BCRYPT_ROUNDS "
+                        "4, START_LEAD_SECONDS 0.5, unless set), one JSON line {\"url\", \"pid\"} on stdout once "
+                        "serving; exits on SIGTERM or when stdin closes. With --port 0, a free port")
     flagged = [item for item in declared() if item.flag]
     for item in flagged:
         parser.add_argument(item.flag, dest=item.name, default=None, metavar=item.env, type=item.parse,
                             choices=item.choices or None,
                             help=f"{_plain(item.help)} [{item.env}] (default {_plain(item.default_text())})")
     args = vars(parser.parse_args(argv))
-    return defaults.replace(**{name: value for name, value in args.items() if value is not None})
+    ephemeral = args.pop("ephemeral")
+    if ephemeral:
+        unset = {item.name for item in declared() if not os.environ.get(item.env)}
+        defaults = defaults.replace(mongodb_uri=None, data_dir=None,
+                                    **{name: value for name, value in TEST_SETTINGS.items() if name in unset})
+    return defaults.replace(**{name: value for name, value in args.items() if value is not None}), ephemeral
 
 
 def _plain(text: str) -> str:
@@ -56,15 +69,18 @@ def fail(message: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = parse_args(argv, Settings.from_env())
+    settings, ephemeral = parse_args(argv, Settings.from_env())
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING)
     wrong = problems(settings)
     if wrong:
         return fail(wrong[0])
-    if not _port_is_free(settings.host, settings.port):
+    if settings.port != 0 and not _port_is_free(settings.host, settings.port):
         return fail(f"port {settings.port} on {settings.host} is already in use; stop the other server or pass --port")
     try:
+        if ephemeral:
+            new_event_loop(settings).run_until_complete(serve_ephemeral(settings))
+            return 0
         web.run_app(
             create_app(settings),
             host=settings.host,

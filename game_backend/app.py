@@ -14,7 +14,7 @@ from pymongo.errors import PyMongoError
 from . import api, realtime
 from .app_keys import DB, SETTINGS, SIO
 from .config import Settings
-from .controllers import songs, users
+from .controllers import rooms, songs, users
 from .edge import client_script, pages
 from .edge.cors import cors_middleware, engine_origin_check
 from .edge.middlewares import path_under, scoped
@@ -74,6 +74,8 @@ def create_app(settings: Settings) -> web.Application:
     if settings.motion_beat_compat:
         log.warning("MOTION_BEAT_COMPAT is on: an anonymous socket's login(nickname) is trusted for a player who "
                     "signed in from the same address (see the README's Security model)")
+    if settings.room_code_seed is not None:
+        rooms.seed_room_codes(settings.room_code_seed)
     sio = create_socketio_server(settings)
     sio.attach(app)
     app[SETTINGS] = settings

@@ -18,6 +18,9 @@ from typing import Any
 
 DEFAULT_JWT_SECRET = "development-secret-change-me-in-production"
 MIN_PRODUCTION_SECRET_LENGTH = 32
+MIN_PRODUCTION_BCRYPT_ROUNDS = 10
+MIN_PRODUCTION_START_LEAD = 1.0
+MIN_PRODUCTION_GRACE = 2.0
 
 
 def setting(default: Any, env: str, help: str, *, flag: str | None = None, choices: tuple[str, ...] = (),
@@ -105,6 +108,9 @@ class Settings:
     hit_burst: int = setting(60, "HIT_BURST", "`hit` events a connection may send at once")
     start_lead_seconds: float = setting(5.0, "START_LEAD_SECONDS", "how far ahead of the last `playerLoaded` a "
                                         "round's shared start time lies")
+    room_code_seed: int | None = setting(None, "ROOM_CODE_SEED", "for tests: room codes drawn from a random "
+                                         "generator with this seed, so that a run can be repeated (refused in "
+                                         "production)")
     ws_compression: bool = setting(False, "WS_COMPRESSION", "accept permessage-deflate on WebSockets when a client "
                                    "offers it (about 90 KB more per socket; see [Benchmarks](#benchmarks))")
     event_loop: str = setting("auto", "EVENT_LOOP", "`uvloop` (when installed: it is a dependency), or `asyncio`",
@@ -195,4 +201,16 @@ def problems(settings: Settings) -> list[str]:
         problems.append(f"PRODUCTION is on but JWT_SECRET is shorter than {MIN_PRODUCTION_SECRET_LENGTH} characters")
     if "*" in settings.cors_origins:
         problems.append("PRODUCTION is on but CORS_ORIGINS is *; list your site's origins, e.g. https://game.example.com")
+    # The knobs that make tests fast and repeatable are no way to serve the public.
+    if settings.bcrypt_rounds < MIN_PRODUCTION_BCRYPT_ROUNDS:
+        problems.append(f"PRODUCTION is on but BCRYPT_ROUNDS is {settings.bcrypt_rounds}: a test setting; use at "
+                        f"least {MIN_PRODUCTION_BCRYPT_ROUNDS}")
+    if settings.room_code_seed is not None:
+        problems.append("PRODUCTION is on but ROOM_CODE_SEED is set: room codes anyone could predict; unset it")
+    if settings.start_lead_seconds < MIN_PRODUCTION_START_LEAD:
+        problems.append(f"PRODUCTION is on but START_LEAD_SECONDS is {settings.start_lead_seconds:g}: a test "
+                        f"setting; players need at least {MIN_PRODUCTION_START_LEAD:g} s to receive the start time")
+    if 0 < settings.reconnect_grace_seconds < MIN_PRODUCTION_GRACE:
+        problems.append(f"PRODUCTION is on but RECONNECT_GRACE_SECONDS is {settings.reconnect_grace_seconds:g}: a "
+                        f"test setting; use 0 (leave at once) or at least {MIN_PRODUCTION_GRACE:g}")
     return problems

@@ -9,10 +9,9 @@ import pytest
 import socketio
 
 from game_backend.storage.database import Database
-from game_backend.testing import running_server
+from game_backend.testing import WAIT, rest, running_server
 
 from .dbstate import inspected
-from .players import WAIT, rest
 
 FAST_BCRYPT = 4  # the lowest cost bcrypt accepts: the tests check behaviour, not hashing strength
 

@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from game_backend.controllers import songs
 from game_backend.storage.database import Database, connect
-from game_backend.storage.embedded import EmbeddedDatabase
-from game_backend.testing import running_server
+from game_backend.testing import Players
 
 from .dbstate import inspected
-from .players import Players
+
+collect_ignore = ["examples"]  # other projects' suites, each run in a process of its own by test_examples.py
 
 
 @pytest.fixture(scope="session")
-def mongodb_uri() -> Iterator[str]:
-    """A real `mongod` where MONGODB_URI points to one; otherwise one embedded SecantusDB for the session."""
-    uri = os.environ.get("MONGODB_URI")
-    if uri:
-        yield uri
-        return
-    with EmbeddedDatabase() as embedded:
-        yield embedded.uri
+def mongodb_uri(game_backend_mongodb_uri: str | None) -> str:
+    """The session's database process (game_backend's pytest plugin): a real `mongod` where MONGODB_URI points to
+    one; otherwise one embedded SecantusDB."""
+    assert game_backend_mongodb_uri is not None, "this suite shares one database process per session"
+    return game_backend_mongodb_uri
 
 
 @pytest.fixture
-def database_name() -> str:
-    return f"test_{uuid.uuid4().hex[:16]}"
+def database_name(game_backend_database_name: str) -> str:
+    return game_backend_database_name
 
 
 async def _open_database(uri: str, name: str, driver: str) -> Database:
@@ -50,10 +45,9 @@ async def db(request: pytest.FixtureRequest, mongodb_uri: str, database_name: st
 
 
 @pytest.fixture
-async def server(mongodb_uri: str, database_name: str) -> AsyncIterator[str]:
-    """The real app on a free port, on the test's own database; yields its base URL."""
-    async with running_server(mongodb_uri=mongodb_uri, database_name=database_name) as base_url:
-        yield base_url
+def server(game_server: str) -> str:
+    """The real app on a free port, on the test's own database (the plugin's `game_server`); its base URL."""
+    return game_server
 
 
 @pytest.fixture
@@ -70,7 +64,7 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def players(server: str, transport: str) -> AsyncIterator[Players]:
-    """Signs guests in and connects them over the test's transport; disconnects them all at the end."""
+    """The plugin's `players`, over each transport in turn."""
     group = Players(server, transport)
     yield group
     await group.close()

@@ -21,10 +21,9 @@ from game_backend import realtime, validation
 from game_backend.app import create_app
 from game_backend.config import Settings
 from game_backend.storage.database import Database, connect
-from game_backend.testing import running_server
+from game_backend.testing import Player, guest_token, rest, running_server
 
 from .accounts import FAST_BCRYPT
-from .players import Player, guest_token, rest
 
 OPERATORS: list[Any] = [
     {"$gt": ""},

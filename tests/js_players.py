@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .players import WAIT, guest_token
+from game_backend.testing import WAIT, guest_token
 
 HARNESS = Path(__file__).parent / "js"
 Record = dict[str, Any]

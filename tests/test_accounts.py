@@ -13,10 +13,10 @@ import pytest
 from game_backend.config import DEFAULT_JWT_SECRET, Settings, problems
 from game_backend.identity.tokens import Identity, issue_token
 from game_backend.storage.database import Database
+from game_backend.testing import Player, guest_token, rest
 
 from .accounts import log_in, sign_up, site, site_db, try_connect  # noqa: F401  (fixtures)
 from .dbstate import snapshot
-from .players import Player, guest_token, rest
 from .test_scale_out import prefix, two_servers  # noqa: F401  (fixtures)
 
 

@@ -25,7 +25,7 @@ ALLOWED = {
     "realtime": {"announce", "controllers", "config", "errors", "identity", "storage", "transport", "validation",
                  "edge"},
     "api": {"announce", "controllers", "config", "errors", "identity", "storage", "validation", "edge", "app_keys"},
-    "testing": {"app", "config"},
+    "testing": {"app", "config", "storage"},
 }
 
 

@@ -6,9 +6,9 @@ import pytest
 import socketio
 
 from game_backend.storage.database import Database
+from game_backend.testing import Player, Players, rest
 
 from .dbstate import snapshot
-from .players import Player, Players, rest
 
 HUGE = "x" * 1_000_000
 OPERATOR = {"$ne": None}

@@ -1,13 +1,20 @@
-"""The `game-backend` command: help, and one clear line when it cannot start."""
+"""The `game-backend` command: help, one clear line when it cannot start, --ephemeral; the test knobs."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import urllib.request
+import uuid
+from typing import Any
 
+from game_backend.config import Settings, problems
 from game_backend.storage.embedded import free_port
+from game_backend.testing import guest_token, rest, running_server
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -47,3 +54,59 @@ def test_a_database_that_does_not_answer_gives_one_clear_line() -> None:
     assert last_line.startswith("game-backend: error: MongoDB at mongodb://127.0.0.1:")
     assert "did not answer" in last_line and "unset MONGODB_URI" in last_line
     assert "Traceback" not in result.stderr
+
+
+def ephemeral(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    environment = {key: value for key, value in os.environ.items() if key != "MONGODB_URI"}
+    environment.update(env or {})
+    process = subprocess.Popen([sys.executable, "-m", "game_backend", "--ephemeral", "--port", "0", *args],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=environment)
+    assert process.stdout is not None
+    return process, json.loads(process.stdout.readline())
+
+
+def test_an_ephemeral_server_says_where_it_serves_and_ends_with_its_stdin() -> None:
+    process, started = ephemeral(env={"MONGODB_URI": "mongodb://127.0.0.1:1/", "DATA_DIR": "/nonexistent"})
+    try:
+        assert set(started) == {"url", "pid"} and started["pid"] == process.pid
+        with urllib.request.urlopen(f"{started['url']}/healthz", timeout=10) as response:
+            assert json.load(response) == {"ok": True}  # its own in-memory database, whatever the environment says
+        assert process.stdin is not None
+        process.stdin.close()  # as when the parent dies
+        assert process.wait(timeout=20) == 0
+        assert process.stdout is not None and process.stdout.read() == ""  # one line, nothing more
+    finally:
+        process.kill()
+
+
+def test_an_ephemeral_server_ends_cleanly_on_sigterm() -> None:
+    process, _ = ephemeral()
+    try:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert process.stderr is not None and "Traceback" not in process.stderr.read()
+    finally:
+        process.kill()
+
+
+def test_the_test_knobs_are_refused_in_production() -> None:
+    production = Settings(production=True, jwt_secret="s" * 40, cors_origins=("https://game.example",))
+    assert problems(production) == []
+    assert "BCRYPT_ROUNDS is 4" in problems(production.replace(bcrypt_rounds=4))[0]
+    assert "ROOM_CODE_SEED" in problems(production.replace(room_code_seed=1))[0]
+    assert "START_LEAD_SECONDS is 0.5" in problems(production.replace(start_lead_seconds=0.5))[0]
+    assert "RECONNECT_GRACE_SECONDS is 0.5" in problems(production.replace(reconnect_grace_seconds=0.5))[0]
+    assert problems(production.replace(reconnect_grace_seconds=0)) == []  # leaving at once is a choice
+    assert problems(Settings(bcrypt_rounds=4, room_code_seed=1, start_lead_seconds=0)) == []  # not in production
+
+
+async def test_room_codes_from_a_seed_repeat(mongodb_uri: str) -> None:
+    codes = []
+    for run in range(2):
+        async with running_server(mongodb_uri=mongodb_uri, database_name=f"seeded_{uuid.uuid4().hex[:8]}",
+                                  room_code_seed=42) as url:
+            token = await guest_token(url, f"seed{run}")
+            codes.append([(await rest(url, "POST", "/api/rooms/create", token, {"type": "codeGame"}))[1]["code"]
+                          for _ in range(3)])
+    assert codes[0] == codes[1] and len(set(codes[0])) == 3

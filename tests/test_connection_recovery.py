@@ -13,10 +13,9 @@ import pytest
 from motor.motor_asyncio import AsyncIOMotorClient
 
 from game_backend.realtime.recovery import Recovery, offset_of
-from game_backend.testing import running_server
+from game_backend.testing import rest, running_server
 
 from .js_players import JsPlayer, JsPlayers
-from .players import rest
 
 WEBSOCKET: dict[str, Any] = {"client": "v4", "transports": ["websocket"]}
 

@@ -16,9 +16,9 @@ import pytest
 import socketio
 
 from game_backend.storage.database import Database
+from game_backend.testing import guest_token, rest
 
 from .dbstate import inspected
-from .players import guest_token, rest
 from .servers import ServerProcess
 
 LEASE = 1.5

@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from game_backend.storage.embedded import EmbeddedDatabase
+from game_backend.testing import Player, guest_token, rest
 
-from .players import Player, guest_token, rest
 from .servers import ServerProcess
 
 TIMEOUT = 1.0

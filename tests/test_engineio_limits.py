@@ -9,10 +9,9 @@ import aiohttp
 import pytest
 
 from game_backend.storage.database import Database, connect
-from game_backend.testing import running_server
+from game_backend.testing import WAIT, rest, running_server
 
 from .js_players import JsPlayer, JsPlayers
-from .players import WAIT, rest
 
 # Small enough that a frozen client is noticed quickly; large enough that a busy machine still answers in time.
 PING_INTERVAL = 0.5

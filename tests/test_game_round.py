@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 
 from game_backend.storage.database import Database
-from game_backend.testing import running_server
+from game_backend.testing import Player, Players, rest, running_server
 
 from .dbstate import snapshot
-from .players import Player, Players, rest
 
 LEAD = 0.2
 GRACE = 0.3  # a player who disconnects mid-round is taken out once this grace period ends

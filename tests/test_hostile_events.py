@@ -10,6 +10,7 @@ import pytest
 import socketio
 
 from game_backend import validation
+from game_backend.testing import WAIT
 
 from .dbstate import snapshot
 from .hostile import (
@@ -26,7 +27,6 @@ from .hostile import (
     payload_events,
     valid_payload,
 )
-from .players import WAIT
 
 
 def test_the_suite_sees_every_event() -> None:

@@ -16,12 +16,11 @@ import aiohttp
 import pytest
 
 from game_backend.storage.database import Database, connect
-from game_backend.testing import running_server
+from game_backend.testing import WAIT, Player, guest_token, rest, running_server
 
 from .accounts import try_connect
 from .dbstate import snapshot
 from .hostile import assert_failed_ack
-from .players import WAIT, Player, guest_token, rest
 
 NO_REFILL = 0.001  # tokens per second: nothing comes back during a test
 

@@ -14,6 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from game_backend.testing import WAIT, rest
+
 from .dbstate import snapshot
 from .hostile import (  # noqa: F401
     OPERATORS,
@@ -28,7 +30,6 @@ from .hostile import (  # noqa: F401
     rest_routes,
     valid_payload,
 )
-from .players import WAIT, rest
 
 EXAMPLES = settings(
     max_examples=25,

@@ -16,6 +16,7 @@ import pytest
 
 from game_backend.config import Settings
 from game_backend.identity.tokens import Identity, issue_token
+from game_backend.testing import Player, guest_token, rest
 
 from .accounts import log_in, sign_up
 from .dbstate import snapshot
@@ -32,7 +33,6 @@ from .hostile import (
     rest_routes,
     valid_payload,
 )
-from .players import Player, guest_token, rest
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from game_backend.app import create_app
 from game_backend.app_keys import SIO
 from game_backend.config import Settings
 from game_backend.storage.database import Database
+from game_backend.testing import rest
 
 from .js_players import JsPlayer, JsPlayers, js  # noqa: F401  (js is a fixture)
-from .players import rest
 
 # The transport matrix: the default client (long-polling, then upgrade), WebSocket only, long-polling only.
 MODES: dict[str, dict[str, Any]] = {

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
+from game_backend.testing import rest
+
 from .js_players import JsPlayer, JsPlayers
 from .nginx import Nginx, nginx_binary
-from .players import rest
 from .redis_servers import REDIS_URL, require_redis
 from .servers import ServerProcess
 from .test_scale_out import cluster_env, prefix, processes  # noqa: F401 (prefix is a fixture)

@@ -7,10 +7,9 @@ process remembered.
 
 from __future__ import annotations
 
-from game_backend.testing import running_server
+from game_backend.testing import Player, Players, rest, running_server
 
 from .dbstate import inspected
-from .players import Player, Players, rest
 
 
 async def new_room(players: Players, host: Player) -> str:

@@ -17,7 +17,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from .players import guest_token, rest
+from game_backend.testing import guest_token, rest
+
 from .servers import ServerProcess
 
 MAX_GROWTH_KB = 8_000

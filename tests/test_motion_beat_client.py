@@ -14,11 +14,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from game_backend.testing import running_server
+from game_backend.testing import WAIT, rest, running_server
 
 from .accounts import FAST_BCRYPT, log_in, sign_up, try_connect
 from .js_players import HARNESS, node_binary
-from .players import WAIT, rest
 
 FLOWS = [
     "sign up and log in, socket login after the REST login", "friends with online state",

@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from game_backend.storage.database import Database
+from game_backend.testing import Player, guest_token, rest
 
 from .dbstate import inspected
-from .players import Player, guest_token, rest
 from .servers import ServerProcess
 
 TRIES = 20

@@ -9,9 +9,7 @@ import aiohttp
 import pytest
 
 from game_backend.storage.database import Database
-from game_backend.testing import running_server
-
-from .players import Player, Players, rest
+from game_backend.testing import Player, Players, rest, running_server
 
 GRACE = 0.8
 

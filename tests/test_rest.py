@@ -6,10 +6,9 @@ import aiohttp
 import pytest
 
 from game_backend.storage.database import Database
-from game_backend.testing import running_server
+from game_backend.testing import guest_token, rest, running_server
 
 from .dbstate import snapshot
-from .players import guest_token, rest
 
 
 async def test_create_join_playerinfo_and_leave(server: str, server_db: Database) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from game_backend.storage.database import Database
-
-from .players import Player, Players, rest
+from game_backend.testing import Player, Players, rest
 
 
 async def create_room(players: Players, host: Player) -> str:

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from game_backend.testing import Player, guest_token, rest
+
 from .accounts import try_connect
-from .players import Player, guest_token, rest
 from .redis_servers import REDIS_URL, PrivateRedis, require_redis
 from .servers import ServerProcess
 

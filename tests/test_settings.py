@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from game_backend.__main__ import parse_args
 from game_backend.config import Settings, declared, markdown_table
@@ -17,13 +18,22 @@ def test_the_readme_table_is_the_declared_one() -> None:
         "the README's settings table differs from game_backend/config.py: paste config.markdown_table() into it")
 
 
+def _sample_for_unset(parse: Any) -> str:
+    """A value for a setting that is unset by default: a word, or a number where only a number will do."""
+    try:
+        parse("value")
+    except ValueError:
+        return "7"
+    return "value"
+
+
 def test_every_setting_is_read_from_its_variable() -> None:
     samples = {"str": "x", "int": "7", "float": "2.5"}
     for item in declared():
         default = item.default
         raw = ("1" if isinstance(default, bool) else item.choices[-1] if item.choices
                else "a.example, b.example" if isinstance(default, tuple)
-               else samples[type(default).__name__] if default is not None else "value")
+               else samples[type(default).__name__] if default is not None else _sample_for_unset(item.parse))
         parsed = getattr(Settings.from_env({item.env: raw}), item.name)
         assert parsed != default, item.env
     assert Settings.from_env({"LOG_LEVEL": "debug"}).log_level == "DEBUG"
@@ -34,7 +44,8 @@ def test_every_setting_is_read_from_its_variable() -> None:
 
 def test_a_flag_wins_over_the_environment() -> None:
     from_env = Settings.from_env({"PORT": "9000", "LOG_LEVEL": "ERROR"})
-    settings = parse_args(["--port", "9100", "--cors-origins", "https://a.example"], from_env)
+    settings, ephemeral = parse_args(["--port", "9100", "--cors-origins", "https://a.example"], from_env)
+    assert ephemeral is False
     assert (settings.port, settings.log_level, settings.cors_origins) == (9100, "ERROR", ("https://a.example",))
 
 

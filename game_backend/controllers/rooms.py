@@ -101,8 +101,16 @@ class Seat:
     departures: list[Departure]
 
 
+_codes = random.Random()  # seeded by ROOM_CODE_SEED for repeatable tests (see seed_room_codes)
+
+
+def seed_room_codes(seed: int | None) -> None:
+    """Draw room codes from a generator seeded with `seed` (None: from the system's randomness)."""
+    _codes.seed(seed)
+
+
 def new_code() -> str:
-    return "".join(random.choices(CODE_ALPHABET, k=CODE_LENGTH))
+    return "".join(_codes.choices(CODE_ALPHABET, k=CODE_LENGTH))
 
 
 def new_player(nickname: str, *, host: bool = False) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from ..players import guest_token, rest
+from game_backend.testing import guest_token, rest
+
 from .pages import PagePlayer
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from ..players import Player, guest_token, rest
+from game_backend.testing import Player, guest_token, rest
+
 from .pages import PagePlayer
 
 LONG_LINE = "a line long enough to wrap on a phone, so that ten of them overflow the chat box"

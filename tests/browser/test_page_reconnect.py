@@ -12,8 +12,8 @@ from playwright.async_api import expect
 from game_backend.app import create_app
 from game_backend.config import Settings
 from game_backend.storage.database import connect
+from game_backend.testing import guest_token, rest
 
-from ..players import guest_token, rest
 from .pages import PagePlayer
 
 

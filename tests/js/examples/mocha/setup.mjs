@@ -1,0 +1,13 @@
+// Mocha global fixtures: one game_backend for the whole run (mocha --require setup.mjs).
+import { startServer } from "../../harness.mjs";
+
+let server;
+
+export async function mochaGlobalSetup() {
+  server = await startServer();
+  process.env.GAME_URL = server.url;
+}
+
+export async function mochaGlobalTeardown() {
+  await server.stop();
+}

@@ -1,0 +1,141 @@
+// game_backend for a Node test suite (Mocha, Jest, Playwright): start the server, sign players in, seat a room.
+//
+//   import { startServer, connectPlayer, seatRoom } from "./harness.mjs";
+//
+//   const server = await startServer();                  // `game-backend --ephemeral --port 0`: its own database
+//   const { code, players: [ann, bob] } = await seatRoom(server.url, "ann", "bob");
+//   await ann.call("sendMessage", "hi");                 // resolves with the ack; rejects when it is refused
+//   const message = await bob.expect("message");         // the payload, or a rejection listing what did arrive
+//   await server.stop();
+//
+// The command is `game-backend` on the PATH, or the GAME_BACKEND environment variable (for example
+// `.venv/bin/game-backend`). The server exits by itself if this process dies (its stdin closes).
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { io } from "socket.io-client";
+
+const WAIT = 5000;
+
+/** Start `game-backend --ephemeral`; resolves with {url, pid, stop()} once it serves. */
+export function startServer({ command = process.env.GAME_BACKEND || "game-backend", args = [], env = {},
+                              timeout = 30000 } = {}) {
+  const child = spawn(command, ["--ephemeral", "--port", "0", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} did not start within ${timeout} ms`)), timeout);
+    child.once("error", (error) => reject(new Error(`could not run ${command}: ${error.message}`)));
+    exited.then((code) => reject(new Error(`${command} exited (${code}) before serving`)));
+    createInterface({ input: child.stdout }).once("line", (line) => {
+      clearTimeout(timer);
+      const { url, pid } = JSON.parse(line);
+      resolve({
+        url,
+        pid,
+        /** Stop the server (SIGTERM) and wait until it has exited. */
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+          return exited;
+        },
+      });
+    });
+  });
+}
+
+/** A guest sign-in: resolves with the token for the handshake's `auth`. */
+export async function signIn(url, nickname) {
+  const response = await fetch(`${url}/api/users/guest`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ nickname }),
+  });
+  const body = await response.json();
+  if (response.status !== 201) throw new Error(`the guest sign-in of ${nickname} was refused: ${JSON.stringify(body)}`);
+  return body.jwtoken;
+}
+
+/** One socket.io-client that records every event it receives. */
+export class Player {
+  constructor(nickname, token, socket) {
+    this.nickname = nickname;
+    this.token = token;
+    this.socket = socket;
+    this.received = []; // [event, ...args], in the order they arrived
+    this.waiting = new Set();
+    socket.onAny((event, ...args) => {
+      this.received.push([event, ...args]);
+      for (const check of this.waiting) check();
+    });
+  }
+
+  /** Emit `event` with `payload` and resolve with the ack; reject when it is `{ok: false}` or never comes. */
+  async call(event, payload, { timeout = WAIT } = {}) {
+    let ack;
+    try {
+      ack = await this.socket.timeout(timeout).emitWithAck(event, payload);
+    } catch {
+      throw new Error(`${this.nickname}'s ${event} got no ack within ${timeout} ms`);
+    }
+    if (ack && ack.ok === false) throw new Error(`${this.nickname}'s ${event} was refused: ${JSON.stringify(ack)}`);
+    return ack;
+  }
+
+  /** The payload of the first `event` (received already or later) that satisfies `where`: its one argument,
+   * or an array of its arguments when it has several. Rejects with the events received instead. */
+  expect(event, { where = () => true, timeout = WAIT } = {}) {
+    const payloadOf = ([, ...args]) => (args.length === 1 ? args[0] : args);
+    const found = () => this.received.find((entry) => entry[0] === event && where(payloadOf(entry)));
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const entry = found();
+        if (!entry) return;
+        this.waiting.delete(check);
+        clearTimeout(timer);
+        resolve(payloadOf(entry));
+      };
+      const timer = setTimeout(() => {
+        this.waiting.delete(check);
+        const seen = this.received.slice(-10).map(([name, ...args]) => `${name} ${JSON.stringify(args)}`);
+        reject(new Error(`${this.nickname} received no ${event} within ${timeout} ms; it received: ` +
+                         (seen.length ? seen.join("; ") : "no event at all")));
+      }, timeout);
+      this.waiting.add(check);
+      check();
+    });
+  }
+
+  close() {
+    this.socket.disconnect();
+  }
+}
+
+/** Sign a guest in and connect; resolves once connected. `options` go to socket.io-client (e.g. transports). */
+export async function connectPlayer(url, nickname, options = {}) {
+  const token = await signIn(url, nickname);
+  const socket = io(url, { auth: { token }, reconnection: false, forceNew: true, ...options });
+  const player = new Player(nickname, token, socket);
+  await new Promise((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("connect_error", (error) => reject(new Error(`${nickname} could not connect: ${error.message}`)));
+  });
+  return player;
+}
+
+/** A new room with these players seated, the first hosting; resolves with {code, players} once all see all. */
+export async function seatRoom(url, ...nicknames) {
+  const players = [];
+  for (const nickname of nicknames) players.push(await connectPlayer(url, nickname));
+  const response = await fetch(`${url}/api/rooms/create`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${players[0].token}` },
+    body: JSON.stringify({}),
+  });
+  const room = await response.json();
+  if (response.status !== 201) throw new Error(`${nicknames[0]} could not create a room: ${JSON.stringify(room)}`);
+  for (const player of players) await player.call("joinRoom", { nickname: player.nickname, code: room.code });
+  await Promise.all(players.map((player) =>
+    player.expect(`players${room.code}`, { where: (seated) => seated.length === players.length })));
+  return { code: room.code, players };
+}

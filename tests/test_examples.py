@@ -1,0 +1,57 @@
+"""The README's "Using it from another project's tests" examples, run as their projects would run them.
+
+Each runs in a process of its own, as a new project's suite would: the pytest
+example with only its own pytest.ini (the fixtures come from the installed
+package's plugin), the Mocha and Playwright examples with `npx`-style binaries
+from tests/js, each starting `game-backend --ephemeral` through harness.mjs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .js_players import node_binary
+
+TESTS = Path(__file__).resolve().parent
+JS = TESTS / "js"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def run(command: list[str], cwd: Path, **env: str) -> None:
+    finished = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=180,
+                              env={**os.environ, "GAME_BACKEND": str(Path(sys.executable).with_name("game-backend")),
+                                   **env})
+    assert finished.returncode == 0, f"{' '.join(command)} failed:\n{finished.stdout[-4000:]}\n{finished.stderr[-4000:]}"
+
+
+def test_the_pytest_example_runs_with_nothing_but_the_installed_package() -> None:
+    run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], TESTS / "examples" / "pytest")
+
+
+def test_the_mocha_example_starts_the_server_in_its_global_setup() -> None:
+    node_binary()
+    run([str(JS / "node_modules" / ".bin" / "mocha"), "--require", "examples/mocha/setup.mjs",
+         "examples/mocha/lobby.test.mjs"], JS)
+
+
+def test_the_playwright_example_drives_the_lobby_page(tmp_path: Path) -> None:
+    node_binary()
+    if not Path(CHROMIUM).is_file():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CHROMIUM} is missing (CI=true: the Playwright example may not be skipped)")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (make test does)")
+    run([str(JS / "node_modules" / ".bin" / "playwright"), "test", "-c", "examples/playwright"], JS,
+        CHROMIUM=CHROMIUM, PLAYWRIGHT_OUTPUT=str(tmp_path))
+
+
+def test_the_readme_shows_each_example_as_it_runs() -> None:
+    readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+    for example in ["examples/pytest/test_lobby_example.py", "js/examples/mocha/setup.mjs",
+                    "js/examples/mocha/lobby.test.mjs", "js/examples/playwright/playwright.config.mjs",
+                    "js/examples/playwright/global-setup.mjs", "js/examples/playwright/lobby.spec.mjs"]:
+        assert (TESTS / example).read_text(encoding="utf-8").strip() in readme, f"the README's copy of {example} differs"
