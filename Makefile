@@ -44,8 +44,8 @@ $(BENCH_STAMP): bench/package-lock.json
 # Debian's packages the tests run for real, installed where missing: Chromium for the browser tests (never
 # `playwright install`, which downloads its own browser) with a CJK font so that Korean, which Motion Beat's
 # players write, renders in the screenshots; nginx in front of several processes; redis-server, which the Redis
-# outage test starts and stops for itself (the shared Redis is REDIS_URL).
-SYSTEM_TOOLS := chromium:chromium nginx:nginx redis-server:redis-server
+# outage test starts and stops for itself (the shared Redis is REDIS_URL); prometheus, which scrapes /metrics.
+SYSTEM_TOOLS := chromium:chromium nginx:nginx redis-server:redis-server prometheus:prometheus
 system-tools:
 	@missing="$$(for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || echo $${pair#*:}; done; \
 		fc-list 2>/dev/null | grep -qi 'noto sans cjk' || echo fonts-noto-cjk)"; \

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import logging
 import os
 import re
 import socket
@@ -14,6 +13,7 @@ from aiohttp import web
 
 from .app import DatabaseUnavailable, create_app
 from .config import Settings, declared, problems
+from .operations.logs import configure_logging
 from .runtime import new_event_loop
 from .storage.embedded import EmbeddedDatabaseError
 from .testing.ephemeral import serve_ephemeral
@@ -70,8 +70,7 @@ def fail(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     settings, ephemeral = parse_args(argv, Settings.from_env())
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    logging.getLogger("aiohttp.access").setLevel(logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING)
+    configure_logging(settings.log_level, settings.log_format)
     wrong = problems(settings)
     if wrong:
         return fail(wrong[0])

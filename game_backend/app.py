@@ -12,13 +12,14 @@ from aiohttp import web
 from pymongo.errors import PyMongoError
 
 from . import api, realtime
-from .app_keys import DB, SETTINGS, SIO
+from .app_keys import DB, METRICS, SETTINGS, SIO
 from .config import Settings
 from .controllers import rooms, songs, users
-from .edge import client_script, pages
+from .edge import admin_ui, client_script, pages
 from .edge.cors import cors_middleware, engine_origin_check
 from .edge.middlewares import path_under, scoped
 from .edge.shared_limits import SharedLimits
+from .operations.metrics import Metrics
 from .realtime import lifecycle
 from .realtime.router import Dispatcher
 from .runtime import packet_json
@@ -80,11 +81,16 @@ def create_app(settings: Settings) -> web.Application:
     sio.attach(app)
     app[SETTINGS] = settings
     app[SIO] = sio
+    metrics = Metrics() if settings.metrics else None
     limits = None
     if settings.redis_url:
         limits = SharedLimits(settings.redis_url, settings.redis_channel, sio.eio.node)
         app.on_cleanup.append(lambda _: limits.close())
-    dispatcher = realtime.attach(sio, settings, lambda: app[DB], limits)
+    dispatcher = realtime.attach(sio, settings, lambda: app[DB], limits, metrics)
+    if metrics is not None:
+        app[METRICS] = metrics
+        sio.manager.metrics = metrics
+        metrics.count_sockets(dispatcher.socket_census)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_sweeper(dispatcher))
 
@@ -94,6 +100,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(record_departures)
     api.setup_routes(app, limits)
     client_script.setup(app, settings)
+    admin_ui.setup(app, settings)
     pages.setup_frontend(app)
     return app
 
@@ -108,7 +115,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         embedded.launch()  # from this (the server's) thread: see EmbeddedDatabase.launch
         await asyncio.to_thread(embedded.wait_until_ready)
         uri = embedded.uri
-    db = connect(uri, settings.database_name, settings.mongo_driver, settings.database_timeout)
+    metrics = app.get(METRICS)
+    db = connect(uri, settings.database_name, settings.mongo_driver, settings.database_timeout,
+                 [metrics.command_listener()] if metrics is not None else None)
     try:
         await _prepare(db, uri)
         app[DB] = db

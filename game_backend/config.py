@@ -21,6 +21,7 @@ MIN_PRODUCTION_SECRET_LENGTH = 32
 MIN_PRODUCTION_BCRYPT_ROUNDS = 10
 MIN_PRODUCTION_START_LEAD = 1.0
 MIN_PRODUCTION_GRACE = 2.0
+MIN_PRODUCTION_ADMIN_PASSWORD = 12
 
 
 def setting(default: Any, env: str, help: str, *, flag: str | None = None, choices: tuple[str, ...] = (),
@@ -57,6 +58,19 @@ class Settings:
                                   "its process (see deploy/nginx.conf)", shown_default="a random one")
     log_level: str = setting("INFO", "LOG_LEVEL", "`DEBUG` also logs every HTTP request", flag="--log-level",
                              choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    log_format: str = setting("text", "LOG_FORMAT", "`text` (one readable line per event) or `json` (one JSON "
+                              "object per line: time, level, logger, message, and sid, nickname, event, room, "
+                              "code, duration_ms where they apply)", choices=("text", "json"))
+    metrics: bool = setting(True, "METRICS", "count for Prometheus at `GET /metrics` (see [Operating "
+                            "it](#operating-it))")
+    metrics_token: str | None = setting(None, "METRICS_TOKEN", "when set, `GET /metrics` wants `Authorization: "
+                                        "Bearer <token>`; in production `/metrics` is off without it")
+    admin_username: str | None = setting(None, "ADMIN_USERNAME", "with `ADMIN_PASSWORD`: the Socket.IO Admin UI "
+                                         "at `/admin/` (see [Operating it](#operating-it)); unset: off")
+    admin_password: str | None = setting(None, "ADMIN_PASSWORD", "the Admin UI's password (in production at least "
+                                         "12 characters)")
+    admin_read_only: bool = setting(True, "ADMIN_READ_ONLY", "the Admin UI only watches; `0` lets it emit, join, "
+                                    "leave and disconnect sockets")
     jwt_secret: str = setting(DEFAULT_JWT_SECRET, "JWT_SECRET", "secret that signs tokens; set your own in production",
                               shown_default="a development value")
     jwt_expiry_seconds: int = setting(7 * 24 * 3600, "JWT_EXPIRY_SECONDS", "how long a token is valid, in seconds")
@@ -193,6 +207,8 @@ def problems(settings: Settings) -> list[str]:
     problems = []
     if settings.node_id is not None and not settings.node_id.isalnum():
         problems.append(f"NODE_ID {settings.node_id!r} must be letters and digits only")
+    if (settings.admin_username is None) != (settings.admin_password is None):
+        problems.append("the Admin UI needs both ADMIN_USERNAME and ADMIN_PASSWORD (or neither)")
     if not settings.production:
         return problems
     if settings.jwt_secret == DEFAULT_JWT_SECRET:
@@ -201,6 +217,9 @@ def problems(settings: Settings) -> list[str]:
         problems.append(f"PRODUCTION is on but JWT_SECRET is shorter than {MIN_PRODUCTION_SECRET_LENGTH} characters")
     if "*" in settings.cors_origins:
         problems.append("PRODUCTION is on but CORS_ORIGINS is *; list your site's origins, e.g. https://game.example.com")
+    if settings.admin_password is not None and len(settings.admin_password) < MIN_PRODUCTION_ADMIN_PASSWORD:
+        problems.append(f"PRODUCTION is on but ADMIN_PASSWORD is shorter than {MIN_PRODUCTION_ADMIN_PASSWORD} "
+                        "characters")
     # The knobs that make tests fast and repeatable are no way to serve the public.
     if settings.bcrypt_rounds < MIN_PRODUCTION_BCRYPT_ROUNDS:
         problems.append(f"PRODUCTION is on but BCRYPT_ROUNDS is {settings.bcrypt_rounds}: a test setting; use at "

@@ -20,11 +20,12 @@ ALLOWED = {
     "controllers": {"storage", "errors", "identity"},
     "announce": {"controllers"},
     "edge": {"config", "errors", "app_keys"},
-    "app_keys": {"config", "storage"},
+    "app_keys": {"config", "storage", "operations"},
     "runtime": {"config", "transport"},
     "realtime": {"announce", "controllers", "config", "errors", "identity", "storage", "transport", "validation",
-                 "edge"},
+                 "edge", "operations"},
     "api": {"announce", "controllers", "config", "errors", "identity", "storage", "validation", "edge", "app_keys"},
+    "operations": set(),
     "testing": {"app", "config", "storage"},
 }
 

@@ -31,7 +31,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
     samples = {"str": "x", "int": "7", "float": "2.5"}
     for item in declared():
         default = item.default
-        raw = ("1" if isinstance(default, bool) else item.choices[-1] if item.choices
+        raw = (("0" if default else "1") if isinstance(default, bool) else item.choices[-1] if item.choices
                else "a.example, b.example" if isinstance(default, tuple)
                else samples[type(default).__name__] if default is not None else _sample_for_unset(item.parse))
         parsed = getattr(Settings.from_env({item.env: raw}), item.name)

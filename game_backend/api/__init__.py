@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..edge.shared_limits import SharedLimits
-from . import games, health, instruments, rankings, rooms, songs, users
+from . import games, health, instruments, metrics, rankings, rooms, songs, users
 from .http import identify, json_errors
 
-ROUTE_TABLES = (health.routes, users.routes, rooms.routes, songs.routes, instruments.routes, games.routes,
-                rankings.routes)
+ROUTE_TABLES = (health.routes, metrics.routes, users.routes, rooms.routes, songs.routes, instruments.routes,
+                games.routes, rankings.routes)
 
 __all__ = ["identify", "json_errors", "setup_routes"]
 

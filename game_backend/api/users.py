@@ -8,7 +8,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from .. import announce
-from ..app_keys import DB, SETTINGS, SIO
+from ..app_keys import DB, METRICS, SETTINGS, SIO
 from ..controllers import users
 from ..edge.addresses import client_address
 from ..edge.ratelimit import AddressThrottle
@@ -16,7 +16,15 @@ from ..edge.shared_limits import SharedLimits
 from ..errors import GameError
 from ..identity.tokens import Identity, issue_token
 from ..storage.documents import now
-from ..validation import PASSWORD_FLOOR, PASSWORD_MIN, FriendBody, GuestBody, LoginBody, Nickname, SignupBody
+from ..validation import (
+    PASSWORD_FLOOR,
+    PASSWORD_MIN,
+    FriendBody,
+    GuestBody,
+    LoginBody,
+    Nickname,
+    SignupBody,
+)
 from .http import caller, path_param, read_body
 
 log = logging.getLogger(__name__)
@@ -43,6 +51,9 @@ async def _throttle(request: web.Request) -> None:
     if allowed is None:
         allowed = request.app[THROTTLE].allow(address)
     if not allowed:
+        metrics = request.app.get(METRICS)
+        if metrics is not None:
+            metrics.rate_limited.labels("auth").inc()
         raise GameError("RATE_LIMITED", "too many sign-up or login attempts from your address; wait and retry")
 
 

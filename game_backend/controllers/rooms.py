@@ -331,6 +331,13 @@ async def expired_seats(db: Database, moment: datetime) -> list[tuple[str, str]]
     ]
 
 
+async def census(db: Database) -> tuple[dict[str, int], int]:
+    """How many rooms there are in each state, and how many players are seated in all of them."""
+    groups = await db.aggregate(db.rooms, [{"$group": {"_id": "$gameState", "rooms": {"$sum": 1},
+                                                       "seated": {"$sum": {"$size": "$players"}}}}])
+    return ({str(group["_id"]): group["rooms"] for group in groups}, sum(group["seated"] for group in groups))
+
+
 async def rooms_of(db: Database, nickname: str) -> list[str]:
     return await db.rooms.distinct("code", {"players.nickname": nickname})
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from ..config import Settings
 from ..edge.shared_limits import SharedLimits
+from ..operations.metrics import Metrics
 from ..storage.database import Database
 from ..transport.socketio_server import SocketServer
 from . import chat, games, lifecycle, rooms, users
@@ -16,10 +17,11 @@ ROUTERS = (lifecycle.router, users.router, rooms.router, chat.router, games.rout
 
 
 def attach(sio: SocketServer, settings: Settings, database: Callable[[], Database],
-           limits: SharedLimits | None = None) -> Dispatcher:
+           limits: SharedLimits | None = None, metrics: Metrics | None = None) -> Dispatcher:
     """Register every handler on `sio`; `database` returns the handle once the app has started."""
     dispatcher = Dispatcher(sio, settings, database)
     dispatcher.limits = limits
+    dispatcher.metrics = metrics
     if settings.connection_recovery:
         dispatcher.journal = sio.manager.journal = RoomJournal(sio.eio.node, database,
                                                                settings.reconnect_grace_seconds)

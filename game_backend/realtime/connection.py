@@ -29,6 +29,7 @@ class Connection:
     playing: str | None = None
     address: str = ""
     shared_slot: bool = False  # counted in Redis against MAX_CONNECTIONS_PER_IP (edge/shared_limits.py)
+    rate_limited: int = 0  # events refused by a rate limit; only the first is logged, the count at disconnect
 
     @classmethod
     def open(cls, identity: Identity | None, settings: Settings, address: str = "") -> Connection:

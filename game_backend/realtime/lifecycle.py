@@ -65,14 +65,15 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
         try:
             identity = read_token(settings, token)
         except GameError as error:
-            raise Refused(error.message) from None
+            raise refused(dispatcher, sid, address, error.code, error.message) from None
     cap = settings.max_connections_per_ip
     shared = await dispatcher.limits.open_connection(address, cap) if cap > 0 and dispatcher.limits else None
     # Counted by this process (without Redis, or while it does not answer) before any other await, so that
     # simultaneous connects cannot overshoot the cap.
     if shared is False or (shared is None and cap > 0 and dispatcher.connections.count_from(address) >= cap):
-        log.info("refused a connection from %s: already %d open", address, cap)
-        raise Refused(f"too many connections from your address (at most {cap}); close one and retry")
+        dispatcher.count_rate_limited("connection")
+        raise refused(dispatcher, sid, address, "TOO_MANY_CONNECTIONS",
+                      f"too many connections from your address (at most {cap}); close one and retry")
     connection = Connection.open(None, settings, address)
     connection.shared_slot = shared is True
     dispatcher.connections.add(sid, connection)
@@ -83,13 +84,22 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
             recovered = await bind(dispatcher, sid, connection, identity, asked)
         except GameError as error:
             await forget(dispatcher, sid)
-            raise Refused(error.message) from None
+            raise refused(dispatcher, sid, address, error.code, error.message) from None
         except OUTAGE:
             await forget(dispatcher, sid)
-            raise Refused("the database is unavailable; try again shortly") from None
+            raise refused(dispatcher, sid, address, "UNAVAILABLE", "the database is unavailable; try again shortly"
+                          ) from None
     if dispatcher.journal is not None:
         # socket.io's recovery: the client learns it recovered when its private session id comes back.
         dispatcher.sio.connect_extras[sid] = {"pid": asked.pid if recovered and asked else new_pid()}
+
+
+def refused(dispatcher: Dispatcher, sid: str, address: str, code: str, message: str) -> Refused:
+    """A refused connection, logged at INFO with its code and counted; the client gets `message`."""
+    log.info("refused a connection from %s (%s): %s %s", address, sid, code, message,
+             extra={"sid": sid, "code": code})
+    dispatcher.count_refused_connection(code)
+    return Refused(message)
 
 
 @router.bind
@@ -104,7 +114,7 @@ async def bind(dispatcher: Dispatcher, sid: str, connection: Connection, identit
     arrival, room = await asyncio.gather(users.connected(db, identity, sid, dispatcher.process),
                                          rooms.reclaim_seat(db, identity.nickname))
     connection.identity = identity
-    log.info("%s connected (%s)", identity.nickname, sid)
+    log.info("%s connected (%s)", identity.nickname, sid, extra={"sid": sid, "nickname": identity.nickname})
     await announce.watch(dispatcher.sio, [sid], arrival.friends)
     recovered = False
     if room is not None:
@@ -120,10 +130,14 @@ async def disconnect(dispatcher: Dispatcher, sid: str, reason: Any = None) -> No
     connection = await forget(dispatcher, sid)
     if connection is None or connection.identity is None:
         return
-    log.info("%s disconnected (%s): %s", connection.identity.nickname, sid, reason)
+    nickname = connection.identity.nickname
+    log.info("%s disconnected (%s): %s", nickname, sid, reason, extra={"sid": sid, "nickname": nickname})
     if connection.hits.rejected:
-        log.info("%s sent %d hits over the hit limit; they were dropped", connection.identity.nickname,
-                 connection.hits.rejected)
+        log.info("%s sent %d hits over the hit limit; they were dropped", nickname, connection.hits.rejected,
+                 extra={"sid": sid, "nickname": nickname, "code": "RATE_LIMITED"})
+    if connection.rate_limited > 1:
+        log.info("%s had %d events refused by the rate limits", nickname, connection.rate_limited,
+                 extra={"sid": sid, "nickname": nickname, "code": "RATE_LIMITED"})
     await depart(dispatcher, sid, connection.identity)
 
 
@@ -167,7 +181,8 @@ async def leave_seats(dispatcher: Dispatcher, db: Database, nickname: str) -> No
 async def hold_seat(sio: SocketServer, db: Database, code: str, nickname: str, grace_seconds: float) -> None:
     """Keep a dropped player's seat for `grace_seconds`; with none, the player leaves at once."""
     if grace_seconds > 0 and await rooms.hold_seat(db, code, nickname, now() + timedelta(seconds=grace_seconds)):
-        log.info("holding %s's seat in room %s for %g s", nickname, code, grace_seconds)
+        log.info("holding %s's seat in room %s for %g s", nickname, code, grace_seconds,
+                 extra={"nickname": nickname, "room": code})
         return
     try:
         await announce.departure(sio, await rooms.leave_room(db, code, nickname))
@@ -180,7 +195,8 @@ async def reclaim(dispatcher: Dispatcher, sid: str, identity: Identity, room: di
     """A player who holds a seat (held for their return, or still theirs) is back in its room, and told so;
     first, when the client `asked` to recover its session, the room's events it missed. Returns whether it did."""
     sio = dispatcher.sio
-    log.info("%s is back in room %s", identity.nickname, room["code"])
+    log.info("%s is back in room %s", identity.nickname, room["code"],
+             extra={"sid": sid, "nickname": identity.nickname, "room": room["code"]})
     await announce.follow(sio, [sid], room["code"])
     recovered = asked is not None and await replay_missed(dispatcher, sid, identity, room["code"], asked.offset)
     await announce.seat_restored(sio, sid, room)
@@ -221,7 +237,7 @@ async def expire(sio: SocketServer, db: Database) -> int:
             left = await rooms.leave_room(db, code, nickname, away_since=moment)
         except GameError:
             continue  # reclaimed, or released by another process
-        log.info("%s did not come back within the grace period", nickname)
+        log.info("%s did not come back within the grace period", nickname, extra={"nickname": nickname, "room": code})
         await users.lost_seat(db, nickname, code, moment)
         await announce.departure(sio, left)
         released += 1

@@ -11,6 +11,7 @@ and disconnect, are registered the same way (`@router.connect`,
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from ..controllers import users
 from ..edge.shared_limits import SharedLimits
 from ..errors import GameError, internal, not_in_room, unavailable
 from ..identity.tokens import Identity
+from ..operations.metrics import Metrics
 from ..storage.database import OUTAGE, Database
 from ..transport.socketio_server import SocketServer
 from ..validation import parse
@@ -139,16 +141,27 @@ def _nickname_in(payload: Any) -> str | None:
     return nickname if isinstance(nickname, str) else None
 
 
-def _within_limits(connection: Connection, route: Route) -> bool:
-    """Spend the event's tokens; False when it is over a limit.
+def _over_limit(connection: Connection, route: Route) -> str | None:
+    """Spend the event's tokens; the kind of limit it is over ("hit", "event", "chat"), or None.
 
     A `hit` spends only its own bucket: a round streams dozens a second, which must
     neither be refused by the shared limit nor use it up for the round's other
     events (gameEnded above all).
     """
     if route.hits:
-        return connection.hits.take()
-    return connection.events.take() and (not route.chat or connection.chat.take())
+        return None if connection.hits.take() else "hit"
+    if not connection.events.take():
+        return "event"
+    return "chat" if route.chat and not connection.chat.take() else None
+
+
+def _log_refusal(event: str, sid: str, connection: Connection, error: GameError, seconds: float) -> None:
+    """A failed ack, at INFO, with its code and never the payload. A connection over a rate limit is logged once
+    (its refusals are counted, and told at disconnect), so a flood does not become a flood of log lines."""
+    nickname = connection.identity.nickname if connection.identity else None
+    log.info("%s refused %s from %s (%s): %s", event, error.code, nickname or "an anonymous socket", sid,
+             error.message, extra={"event": event, "sid": sid, "nickname": nickname, "code": error.code,
+                                   "duration_ms": round(seconds * 1000, 2)})
 
 
 class Dispatcher:
@@ -165,6 +178,7 @@ class Dispatcher:
         self.on_bind: BindHandler | None = None  # lifecycle.bind, once the lifecycle router is attached
         self.journal: RoomJournal | None = None  # with CONNECTION_RECOVERY
         self.limits: SharedLimits | None = None  # with REDIS_URL: per-address limits across processes
+        self.metrics: Metrics | None = None  # with METRICS
 
     def attach(self, router: EventRouter) -> None:
         for name, route in router.routes.items():
@@ -188,6 +202,25 @@ class Dispatcher:
 
             self.sio.on("disconnect", disconnect)
 
+    def count_rate_limited(self, kind: str) -> None:
+        if self.metrics is not None:
+            self.metrics.rate_limited.labels(kind).inc()
+
+    def count_refused_connection(self, code: str) -> None:
+        if self.metrics is not None:
+            self.metrics.refused_connections.labels(code).inc()
+
+    def socket_census(self) -> list[tuple[str, bool]]:
+        """(transport, signed in) of each open connection, for the metrics."""
+        manager, sessions = self.sio.manager, self.sio.eio
+        census = []
+        for sid, connection in list(self.connections.by_sid.items()):
+            eio_sid = manager.eio_sid_from_sid(sid, "/")
+            session = sessions.session_of(eio_sid) if eio_sid is not None else None
+            if session is not None:
+                census.append((session.transport, connection.identity is not None))
+        return census
+
     async def bind_by_signin(self, sid: str, connection: Connection, nickname: str | None) -> None:
         """MOTION_BEAT_COMPAT: an anonymous connection acting as `nickname` is that player's, if they hold a
         live sign-in from the connection's address (users.claim_by_signin); otherwise NOT_AUTHENTICATED."""
@@ -205,8 +238,12 @@ class Dispatcher:
             connection = self.connections.get(sid)
             if connection is None:
                 return None
+            started = time.perf_counter()
+            code = "ok"
             try:
-                if not _within_limits(connection, route):
+                refused = _over_limit(connection, route)
+                if refused is not None:
+                    self.count_rate_limited(refused)
                     raise rate_limited()
                 if connection.identity is None and not self.settings.motion_beat_compat:
                     raise not_signed_in()  # an anonymous connection only watches: no event of any kind
@@ -216,12 +253,23 @@ class Dispatcher:
                 ctx = EventContext(self, sid, connection)
                 return await route.handler(ctx, payload)
             except GameError as error:
+                code = error.code
+                if code != "RATE_LIMITED" or connection.rate_limited == 0:
+                    _log_refusal(name, sid, connection, error, time.perf_counter() - started)
+                if code == "RATE_LIMITED":
+                    connection.rate_limited += 1
                 return error.ack()
             except OUTAGE:
-                log.warning("%s from %s: the database did not answer", name, sid)
+                code = "UNAVAILABLE"
+                log.warning("%s from %s: the database did not answer", name, sid,
+                            extra={"event": name, "sid": sid, "code": code})
                 return unavailable().ack()
             except Exception:
-                log.exception("%s from %s failed", name, sid)
+                code = "INTERNAL"
+                log.exception("%s from %s failed", name, sid, extra={"event": name, "sid": sid, "code": code})
                 return internal().ack()
+            finally:
+                if self.metrics is not None:
+                    self.metrics.event_handled(name, code, time.perf_counter() - started)
 
         return dispatch

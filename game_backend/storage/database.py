@@ -83,10 +83,13 @@ class Database:
             await result
 
 
-def make_client(uri: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT) -> Any:
-    """A client for `uri` with the chosen driver; it connects lazily, and every operation has `timeout` seconds."""
+def make_client(uri: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT,
+                listeners: list[Any] | None = None) -> Any:
+    """A client for `uri` with the chosen driver; it connects lazily, and every operation has `timeout` seconds.
+    `listeners`: pymongo event listeners (the metrics' command timer)."""
     deadline = max(1, round(timeout * 1000))
-    options: dict[str, Any] = {"timeoutMS": deadline, "serverSelectionTimeoutMS": deadline, "tz_aware": True}
+    options: dict[str, Any] = {"timeoutMS": deadline, "serverSelectionTimeoutMS": deadline, "tz_aware": True,
+                               "event_listeners": listeners or []}
     if driver == "motor":
         from motor.motor_asyncio import AsyncIOMotorClient
 
@@ -96,5 +99,6 @@ def make_client(uri: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOU
     raise ValueError(f"unknown MONGO_DRIVER {driver!r}: choose one of {', '.join(DRIVERS)}")
 
 
-def connect(uri: str, name: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT) -> Database:
-    return Database(make_client(uri, driver, timeout), name, driver)
+def connect(uri: str, name: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT,
+            listeners: list[Any] | None = None) -> Database:
+    return Database(make_client(uri, driver, timeout, listeners), name, driver)

@@ -65,6 +65,7 @@ class Journal(Protocol):
 
 class FanoutManager(RoomIndex, socketio.AsyncManager):
     journal: Journal | None = None
+    metrics: Any = None  # operations.metrics.Metrics with METRICS on: room emits, delivered messages, Redis
 
     def is_local(self, sid: str, namespace: str) -> bool:
         return self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace)
@@ -89,6 +90,8 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
 
     def encode_emit(self, event: str, data: Any, namespace: str, room: Any) -> Parts:
         """An emit's packet, stamped with its offset when connection state recovery is on."""
+        if self.metrics is not None:
+            self.metrics.room_emits.inc()
         if self.journal is None:
             return self.encode(event, data, namespace)
         args = _arguments(data)
@@ -115,15 +118,19 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
             members = self.rooms[namespace].get(room, {}).items()
         else:
             members = self.get_participants(namespace, room)
+        delivered = 0
         for sid, eio_sid in members:
             session = sessions.get(eio_sid)
             if session is None or sid in skip:
                 continue
+            delivered += 1
             if frame is not None and session.write_frame(frame):
                 continue
             session.send(text)
             for attachment in parts[1:]:
                 session.send(attachment)
+        if self.metrics is not None:
+            self.metrics.delivered.inc(delivered)
 
 
 def _arguments(data: Any) -> list[Any]:

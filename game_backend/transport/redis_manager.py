@@ -246,6 +246,8 @@ class RedisManager(FanoutManager):
             return
         if not isinstance(message, list) or len(message) < 4 or message[0] != VERSION or message[2] == self.node:
             return  # another version's, unreadable, or this process's own
+        if self.metrics is not None:
+            self.metrics.redis_received.inc()
         op, namespace = message[1], message[3]
         if op == EMIT:
             room, skip, parts = message[4], message[5], message[6]
@@ -285,6 +287,8 @@ class RedisManager(FanoutManager):
                     for channel, payload in batch:
                         pipeline.spublish(channel, payload)
                     await pipeline.execute()
+                    if self.metrics is not None:
+                        self.metrics.redis_published.inc(len(batch))
                 except (RedisError, OSError) as error:
                     self._lost(f"publish {len(batch)} message(s) to other processes", error)
         finally:
@@ -305,6 +309,8 @@ class RedisManager(FanoutManager):
 
     def _lost(self, what: str, error: Exception) -> None:
         """Redis is unreachable: said loudly, but once every few seconds rather than per message."""
+        if self.metrics is not None:
+            self.metrics.redis_errors.inc()
         if time.monotonic() - self._lost_logged > 5:
             self._lost_logged = time.monotonic()
             log.error("Redis did not answer (%s): could not %s; other processes miss it until Redis is back",

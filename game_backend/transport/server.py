@@ -23,12 +23,26 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterator,
+    Mapping,
+)
 from typing import Any
 
 from aiohttp import web
 
-from .packets import MESSAGE, OPEN, Encoded, MalformedPacket, decode_payload, encode_payload
+from .packets import (
+    MESSAGE,
+    OPEN,
+    Encoded,
+    MalformedPacket,
+    decode_payload,
+    encode_payload,
+)
 from .session import OPEN_STATE, Reason, Session
 from .websocket import TurnWriter, WebSocketLink
 
@@ -159,6 +173,19 @@ class EngineServer:
 
     async def shutdown(self) -> None:
         """Nothing runs in the background here but the sessions' own timers and requests."""
+
+    # python-socketio's Admin UI instrumentation (AsyncServer.instrument) reads two names of python-engineio's
+    # server: the session of an id (whose `upgraded` says WebSocket), and `_ok`, which it wraps to count polling
+    # packets (nothing here calls it: this server's polling answers are counted by nobody).
+
+    def _get_socket(self, sid: str) -> Session:
+        session = self.sockets.get(sid)
+        if session is None:
+            raise KeyError(f"no session {sid}")
+        return session
+
+    def _ok(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("python-engineio's _ok: this server answers polling requests itself")
 
     # What sessions call back
 

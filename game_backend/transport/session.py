@@ -21,7 +21,16 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .packets import CLOSE, MESSAGE, NOOP, PING, PONG, Encoded, MalformedPacket, decode_packet
+from .packets import (
+    CLOSE,
+    MESSAGE,
+    NOOP,
+    PING,
+    PONG,
+    Encoded,
+    MalformedPacket,
+    decode_packet,
+)
 from .websocket import WebSocketLink
 
 if TYPE_CHECKING:

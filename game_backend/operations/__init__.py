@@ -1,0 +1,1 @@
+"""What an operator sees: metrics (Prometheus) and logs (text or JSON)."""
