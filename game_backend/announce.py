@@ -33,7 +33,7 @@ async def follow(sio: socketio.AsyncServer, sids: list[str], code: str | None, l
     for sid in sids:
         for old in {*left, *game_rooms(sio, sid)} - {code}:
             await sio.leave_room(sid, old)
-        if code is not None:
+        if code is not None and not follows(sio, sid, code):  # a socket of another process: asked all the same
             await sio.enter_room(sid, code)
 
 

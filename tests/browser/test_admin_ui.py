@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -29,6 +30,9 @@ async def test_an_operator_signs_in_and_sees_the_players_and_their_room(
     group = Players(admin_server)
     try:
         seated = await seat_room(group, "ann", "bob")
+        # The instrumentation sends room changes to the UI every 2 s (server_stats_interval): let those of the
+        # seating go out before the UI connects, or it would count them on top of its first snapshot.
+        await asyncio.sleep(2.5)
         operator = await open_page(admin_server, path="/admin/")
         page = operator.page
         await page.get_by_label("Server URL").fill(admin_server)
