@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -44,7 +45,7 @@ async def serve_ephemeral(settings: Settings) -> None:
         await runner.cleanup()
 
 
-def _on_stdin_closed(callback: object) -> None:
+def _on_stdin_closed(callback: Callable[[], object]) -> None:
     """Call `callback` (from another thread) once stdin reaches its end; a daemon thread, so exit never waits."""
 
     stdin = sys.stdin.fileno()
@@ -55,6 +56,6 @@ def _on_stdin_closed(callback: object) -> None:
                 pass
         except OSError:
             pass
-        callback()  # type: ignore[operator]
+        callback()
 
     threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
