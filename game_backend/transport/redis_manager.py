@@ -56,6 +56,7 @@ class RedisManager(FanoutManager):
         self._alone: dict[str, bool] = {}  # per room channel this process is on: no other process is
         self._outbox: list[tuple[str, bytes]] = []
         self._flushing = False
+        self._publisher: Any = None  # a connection of its own with CLIENT REPLY OFF (see _publishing_connection)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lost_logged = 0.0
 
@@ -283,16 +284,32 @@ class RedisManager(FanoutManager):
             while self._outbox:
                 batch, self._outbox = self._outbox, []
                 try:
-                    pipeline = self._client().pipeline(transaction=False)
-                    for channel, payload in batch:
-                        pipeline.spublish(channel, payload)
-                    await pipeline.execute()
+                    connection = await self._publishing_connection()
+                    await connection.send_packed_command(
+                        connection.pack_commands([("SPUBLISH", channel, payload) for channel, payload in batch]),
+                        check_health=False)
                     if self.metrics is not None:
                         self.metrics.redis_published.inc(len(batch))
                 except (RedisError, OSError) as error:
+                    await self._drop_publisher()
                     self._lost(f"publish {len(batch)} message(s) to other processes", error)
         finally:
             self._flushing = False
+
+    async def _publishing_connection(self) -> Any:
+        """Publishing waits for no answer: on this connection Redis sends none (CLIENT REPLY OFF), so a publish
+        is one write, with no reply to wake this process and parse. A publish Redis refuses is lost unseen."""
+        if self._publisher is None:
+            connection = self._client().connection_pool.make_connection()
+            await connection.connect()
+            await connection.send_command("CLIENT", "REPLY", "OFF", check_health=False)
+            self._publisher = connection
+        return self._publisher
+
+    async def _drop_publisher(self) -> None:
+        if self._publisher is not None:
+            publisher, self._publisher = self._publisher, None
+            await publisher.disconnect()
 
     def _pack(self, message: list[Any]) -> bytes:
         return msgpack.packb(message, use_bin_type=True)
@@ -319,5 +336,6 @@ class RedisManager(FanoutManager):
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        await self._drop_publisher()
         if self._redis is not None:
             await self._redis.aclose()
