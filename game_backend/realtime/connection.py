@@ -29,7 +29,6 @@ class Connection:
     playing: str | None = None
     address: str = ""
     shared_slot: bool = False  # counted in Redis against MAX_CONNECTIONS_PER_IP (edge/shared_limits.py)
-    rate_limited: int = 0  # events refused by a rate limit; only the first is logged, the count at disconnect
 
     @classmethod
     def open(cls, identity: Identity | None, settings: Settings, address: str = "") -> Connection:
@@ -40,6 +39,11 @@ class Connection:
             hits=TokenBucket(settings.hit_rate, settings.hit_burst),
             address=address,
         )
+
+    @property
+    def refused_by_limits(self) -> int:
+        """How many of this connection's events its rate limits refused (each bucket counts its own)."""
+        return self.events.rejected + self.chat.rejected + self.hits.rejected
 
     @property
     def user(self) -> Identity:

@@ -135,8 +135,9 @@ async def disconnect(dispatcher: Dispatcher, sid: str, reason: Any = None) -> No
     if connection.hits.rejected:
         log.info("%s sent %d hits over the hit limit; they were dropped", nickname, connection.hits.rejected,
                  extra={"sid": sid, "nickname": nickname, "code": "RATE_LIMITED"})
-    if connection.rate_limited > 1:
-        log.info("%s had %d events refused by the rate limits", nickname, connection.rate_limited,
+    refused_events = connection.refused_by_limits - connection.hits.rejected
+    if refused_events:
+        log.info("%s had %d events refused by the event and chat limits", nickname, refused_events,
                  extra={"sid": sid, "nickname": nickname, "code": "RATE_LIMITED"})
     await depart(dispatcher, sid, connection.identity)
 

@@ -254,10 +254,8 @@ class Dispatcher:
                 return await route.handler(ctx, payload)
             except GameError as error:
                 code = error.code
-                if code != "RATE_LIMITED" or connection.rate_limited == 0:
+                if code != "RATE_LIMITED" or connection.refused_by_limits == 1:
                     _log_refusal(name, sid, connection, error, time.perf_counter() - started)
-                if code == "RATE_LIMITED":
-                    connection.rate_limited += 1
                 return error.ack()
             except OUTAGE:
                 code = "UNAVAILABLE"

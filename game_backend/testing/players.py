@@ -154,6 +154,16 @@ class Players:
             await player.close()
 
 
+def _nicknames(who: tuple[str | int, ...]) -> list[str]:
+    """`(3,)` -> player1..player3; `("ann", "bob")` -> as given."""
+    if len(who) == 1 and isinstance(who[0], int) and who[0] > 0:
+        return [f"player{n}" for n in range(1, who[0] + 1)]
+    nicknames = [name for name in who if isinstance(name, str)]
+    if not nicknames or len(nicknames) != len(who):
+        raise ValueError("seat_room takes a number of players or their nicknames")
+    return nicknames
+
+
 @dataclass
 class SeatedRoom:
     """A room and its players, the first of them its host, each seated and following its events."""
@@ -169,10 +179,7 @@ class SeatedRoom:
 async def seat_room(group: Players, *who: str | int) -> SeatedRoom:
     """A new room with its players seated: `seat_room(group, 3)` (player1..player3) or
     `seat_room(group, "ann", "bob")`. The first is the host; returns once all see all seated."""
-    nicknames = [f"player{n}" for n in range(1, who[0] + 1)] if who and isinstance(who[0], int) else list(who)
-    if not nicknames or not all(isinstance(name, str) for name in nicknames):
-        raise ValueError("seat_room takes a number of players or their nicknames")
-    players = [await group.join(name) for name in nicknames]  # type: ignore[arg-type]
+    players = [await group.join(name) for name in _nicknames(who)]
     status, room = await rest(group.base_url, "POST", "/api/rooms/create", players[0].token, {})
     if status != 201:
         raise AssertionError(f"{players[0].nickname} could not create a room: {status} {room}")
