@@ -86,7 +86,7 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
                                **kwargs)
             return
         room = to or room
-        await self.deliver(namespace, room, _skipped(skip_sid), self.encode_emit(event, data, namespace, room))
+        self.deliver(namespace, room, _skipped(skip_sid), self.encode_emit(event, data, namespace, room))
 
     def encode_emit(self, event: str, data: Any, namespace: str, room: Any) -> Parts:
         """An emit's packet, stamped with its offset when connection state recovery is on."""
@@ -106,7 +106,7 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
         encoded = self.server.packet_class(packet.EVENT, namespace=namespace, data=[event, *args]).encode()
         return encoded if isinstance(encoded, list) else [encoded]
 
-    async def deliver(self, namespace: str, room: Any, skip: Iterable[str], parts: Parts) -> None:
+    def deliver(self, namespace: str, room: Any, skip: Iterable[str], parts: Parts) -> None:
         """Write an encoded packet to this process's sockets in `room` (a name, a list of names, or None: all)."""
         if namespace not in self.rooms:
             return

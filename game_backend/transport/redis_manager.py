@@ -18,6 +18,8 @@ the event already encoded as the Socket.IO packet each recipient is sent
 (text, then binary attachments): encoded once, never pickled. Besides EMIT,
 one process asks another to JOIN or LEAVE a room for a socket it holds, or to
 DISCONNECT one (a sign-out closes a player's sockets wherever they are).
+Messages go out and come in on two connections of redis_wire.py's, built for
+that traffic; the rare commands that wait for an answer go through redis-py.
 
 When Redis is down, each process's own rooms keep working; what had to cross
 processes is logged as lost, and the subscriptions come back with Redis.
@@ -35,6 +37,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from .fanout import FanoutManager, _skipped
+from .redis_wire import Publisher, Subscriber
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ EMIT, JOIN, LEAVE, DISCONNECT, HERE, GONE, CLOSE = range(1, 8)
 RECHECK_SECONDS = 10.0  # how often a room shared with another process is counted again (one may have died)
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 PING_TIMEOUT = 2.0
+PUBLISH_BACKLOG_LIMIT = 8 * 1024 * 1024  # bytes of publishes Redis has not read, past which new ones are dropped
 
 
 class RedisManager(FanoutManager):
@@ -51,12 +55,12 @@ class RedisManager(FanoutManager):
         self.url = url
         self.prefix = prefix
         self._redis: redis.Redis | None = None
-        self._pubsub: Any = None
+        self._subscriber: Subscriber | None = None
         self._subscribed: set[str] = set()
         self._alone: dict[str, bool] = {}  # per room channel this process is on: no other process is
-        self._outbox: list[tuple[str, bytes]] = []
-        self._flushing = False
-        self._publisher: Any = None  # a connection of its own with CLIENT REPLY OFF (see _publishing_connection)
+        self._outbox: list[tuple[bytes, bytes]] = []
+        self._publisher: Publisher | None = None
+        self._connecting_publisher = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lost_logged = 0.0
 
@@ -101,7 +105,7 @@ class RedisManager(FanoutManager):
             return
         skip = list(_skipped(skip_sid))
         parts = self.encode_emit(event, data, namespace, room)
-        await self.deliver(namespace, room, skip, parts)
+        self.deliver(namespace, room, skip, parts)
         message = [VERSION, EMIT, self.node, namespace, room, [sid for sid in skip if sid], parts]
         if isinstance(room, str) and self._owner(room) is not None:
             if self._owner(room) != self.node:
@@ -166,9 +170,10 @@ class RedisManager(FanoutManager):
             return
         self._subscribed.add(channel)
         self._alone[channel] = False  # until counted
+        if self._subscriber is None:
+            return  # not listening yet (or Redis is away): _listen subscribes to every room when it starts
+        self._subscriber.subscribe([channel])
         try:
-            pubsub = await self._ensure_pubsub()
-            await pubsub.ssubscribe(channel)
             await self._client().spublish(channel, self._pack([VERSION, HERE, self.node, "", channel]))
             await self._count(channel)
         except (RedisError, OSError) as error:
@@ -182,9 +187,9 @@ class RedisManager(FanoutManager):
             return
         self._subscribed.discard(channel)
         self._alone.pop(channel, None)
+        if self._subscriber is not None:
+            self._subscriber.unsubscribe([channel])
         try:
-            if self._pubsub is not None:
-                await self._pubsub.sunsubscribe(channel)
             await self._client().spublish(channel, self._pack([VERSION, GONE, self.node, "", channel]))
         except (RedisError, OSError) as error:
             self._lost("unsubscribe from a room", error)
@@ -199,6 +204,8 @@ class RedisManager(FanoutManager):
         """A process that died never said GONE: count the shared rooms again from time to time."""
         while True:
             await asyncio.sleep(RECHECK_SECONDS)
+            if self._subscriber is not None and not self._subscriber.check():
+                log.error("Redis stopped answering this process's subscriptions; listening again")
             for channel, alone in list(self._alone.items()):
                 if not alone:
                     try:
@@ -209,38 +216,32 @@ class RedisManager(FanoutManager):
     # Receiving
 
     async def _listen(self) -> None:
+        """Keep a subscriber connection open (to this process's channel, everyone's, and each room's it is in)."""
         attempt = 0
         while True:
             try:
-                pubsub = await self._ensure_pubsub()
+                subscriber = await Subscriber.open(self.url, self._receive)
+                subscriber.subscribe([self._node_channel(self.node), self._all_channel, *self._subscribed])
+                self._subscriber = subscriber
+                for channel in list(self._subscribed):
+                    await self._client().spublish(channel, self._pack([VERSION, HERE, self.node, "", channel]))
+                    await self._count(channel)
+                log.info("listening on Redis for node %s (%d room channels)", self.node, len(self._subscribed))
                 attempt = 0
-                async for message in pubsub.listen():
-                    if message.get("type") == "smessage":
-                        await self._receive(message["data"])
-            except (RedisError, OSError) as error:
+                await subscriber.closed
+                raise ConnectionError("Redis closed the connection")
+            except (RedisError, OSError, TimeoutError) as error:
                 self._lost("listen", error)
-                self._pubsub = None
+                if self._subscriber is not None:
+                    self._subscriber.close()
+                    self._subscriber = None
                 for channel in self._alone:
                     self._alone[channel] = False  # while Redis is away, assume company
                 await asyncio.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
                 attempt += 1
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("a Redis message could not be handled")
 
-    async def _ensure_pubsub(self) -> Any:
-        if self._pubsub is None:
-            pubsub = self._client().pubsub(ignore_subscribe_messages=True)
-            await pubsub.ssubscribe(self._node_channel(self.node), self._all_channel, *self._subscribed)
-            self._pubsub = pubsub
-            for channel in list(self._subscribed):
-                await self._client().spublish(channel, self._pack([VERSION, HERE, self.node, "", channel]))
-                await self._count(channel)
-            log.info("listening on Redis for node %s (%d room channels)", self.node, len(self._subscribed))
-        return self._pubsub
-
-    async def _receive(self, raw: bytes) -> None:
+    def _receive(self, raw: bytes) -> None:
+        """A message from another process, as the subscriber reads it: an emit is delivered there and then."""
         try:
             message = msgpack.unpackb(raw, raw=False)
         except (ValueError, msgpack.ExtraData):
@@ -249,11 +250,15 @@ class RedisManager(FanoutManager):
             return  # another version's, unreadable, or this process's own
         if self.metrics is not None:
             self.metrics.redis_received.inc()
+        if message[1] == EMIT and len(message) == 7:
+            self.deliver(message[3], message[4], message[5], message[6])
+        else:
+            self._spawn(self._request(message))
+
+    async def _request(self, message: list[Any]) -> None:
+        """What another process asks of this one (rarer than emits, and some of it waits on Redis)."""
         op, namespace = message[1], message[3]
-        if op == EMIT:
-            room, skip, parts = message[4], message[5], message[6]
-            await self.deliver(namespace, room, skip, parts)
-        elif op in (JOIN, LEAVE):
+        if op in (JOIN, LEAVE):
             sid, room = message[4], message[5]
             if self.is_local(sid, namespace):
                 await (self.enter_room if op == JOIN else self.leave_room)(sid, namespace, room)
@@ -274,42 +279,37 @@ class RedisManager(FanoutManager):
     # Publishing: in order, a batch per loop turn
 
     def _publish(self, channel: str, message: list[Any]) -> None:
-        self._outbox.append((channel, self._pack(message)))
-        if not self._flushing:
-            self._flushing = True
-            self._spawn(self._flush())
+        self._outbox.append((channel.encode(), self._pack(message)))
+        if len(self._outbox) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
 
-    async def _flush(self) -> None:
+    def _flush(self) -> None:
+        """This turn's publishes, in one write; the first ones wait for the publisher to connect."""
+        publisher = self._publisher
+        if publisher is None or not publisher.is_open:
+            self._publisher = None
+            if not self._connecting_publisher:
+                self._connecting_publisher = True
+                self._spawn(self._connect_publisher())
+            return
+        batch, self._outbox = self._outbox, []
+        if publisher.backlog() > PUBLISH_BACKLOG_LIMIT:
+            self._lost(f"publish {len(batch)} message(s) to other processes", BufferError("Redis is not reading"))
+            return
+        publisher.publish(batch)
+        if self.metrics is not None:
+            self.metrics.redis_published.inc(len(batch))
+
+    async def _connect_publisher(self) -> None:
         try:
-            while self._outbox:
-                batch, self._outbox = self._outbox, []
-                try:
-                    connection = await self._publishing_connection()
-                    await connection.send_packed_command(
-                        connection.pack_commands([("SPUBLISH", channel, payload) for channel, payload in batch]),
-                        check_health=False)
-                    if self.metrics is not None:
-                        self.metrics.redis_published.inc(len(batch))
-                except (RedisError, OSError) as error:
-                    await self._drop_publisher()
-                    self._lost(f"publish {len(batch)} message(s) to other processes", error)
+            self._publisher = await Publisher.open(self.url)
+        except (RedisError, OSError, TimeoutError) as error:
+            self._lost(f"publish {len(self._outbox)} message(s) to other processes", error)
+            self._outbox = []
         finally:
-            self._flushing = False
-
-    async def _publishing_connection(self) -> Any:
-        """Publishing waits for no answer: on this connection Redis sends none (CLIENT REPLY OFF), so a publish
-        is one write, with no reply to wake this process and parse. A publish Redis refuses is lost unseen."""
-        if self._publisher is None:
-            connection = self._client().connection_pool.make_connection()
-            await connection.connect()
-            await connection.send_command("CLIENT", "REPLY", "OFF", check_health=False)
-            self._publisher = connection
-        return self._publisher
-
-    async def _drop_publisher(self) -> None:
-        if self._publisher is not None:
-            publisher, self._publisher = self._publisher, None
-            await publisher.disconnect()
+            self._connecting_publisher = False
+        if self._outbox:
+            self._flush()
 
     def _pack(self, message: list[Any]) -> bytes:
         return msgpack.packb(message, use_bin_type=True)
@@ -336,6 +336,8 @@ class RedisManager(FanoutManager):
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        await self._drop_publisher()
+        for link in (self._publisher, self._subscriber):
+            if link is not None:
+                link.close()
         if self._redis is not None:
             await self._redis.aclose()
