@@ -131,8 +131,10 @@ async def game_started(sio: socketio.AsyncServer, game: dict[str, Any]) -> None:
 
 
 async def live_score(sio: socketio.AsyncServer, code: str, nickname: str, score: tuple[Any, ...], sender: str) -> None:
-    """A player's hit, to the others in the room: four arguments (score, combo, instrument, motion)."""
-    await sio.emit(f"liveScore{nickname}", score, room=code, skip_sid=sender)
+    """A player's hit, to the others in the room: four arguments (score, combo, instrument, motion).
+
+    Straight to the client manager: AsyncServer.emit would only log the emit (at INFO, per hit) and pass it on."""
+    await sio.manager.emit(f"liveScore{nickname}", score, "/", room=code, skip_sid=sender)
 
 
 async def round_change(sio: socketio.AsyncServer, change: RoundChange | None) -> None:

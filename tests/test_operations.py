@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from game_backend.operations.metrics import Metrics
 from game_backend.storage.embedded import free_port
 from game_backend.testing import Players, SeatedRoom, running_server
 
@@ -75,6 +76,18 @@ async def test_metrics_count_a_round_without_naming_anyone(room: Callable[..., A
     labels = {label for (_, pairs) in found for _, label in pairs}
     for secret in ("ann", "bob", seated.code, *(player.client.get_sid() for player in seated.players)):
         assert secret not in labels, f"a label holds {secret!r}"
+
+
+def test_an_event_time_counts_in_every_bucket_at_or_above_it() -> None:
+    metrics = Metrics()
+    for seconds in (0.0004, 0.0005, 0.003, 7.0):
+        metrics.event_handled("hit", "ok", seconds)
+    found = samples(metrics.exposition().decode())
+    buckets = {le: value(found, "game_event_duration_seconds_bucket", event="hit", le=le)
+               for le in ("0.0005", "0.001", "0.005", "5.0", "+Inf")}
+    assert buckets == {"0.0005": 2, "0.001": 2, "0.005": 3, "5.0": 3, "+Inf": 4}
+    assert value(found, "game_event_duration_seconds_sum", event="hit") == pytest.approx(7.0039)
+    assert value(found, "game_events_total", event="hit", code="ok") == 4
 
 
 async def test_rate_limit_refusals_are_counted_by_kind(players: Players, game_server: str) -> None:
