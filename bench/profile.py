@@ -7,6 +7,10 @@ Starts the server, seats the bench players, runs `hit` at a fixed delivered
 rate while `py-spy record` samples the server process (py-spy comes from PyPI:
 `pip install py-spy`), then prints the busiest functions by own time and by
 total time. The raw collapsed stacks stay in bench/results/ for flame graphs.
+
+py-spy pauses the server for each sample, which slows it a little but reads
+whole stacks: with `--nonblocking` most samples came back as the bare event
+loop (`run_app`), and were left out as idle, hiding where the time went.
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ def main() -> int:
             relay_step(server, generators, plan, args.rate / 2)  # warm up
             recorder = subprocess.Popen(
                 [spy, "record", "--pid", str(sampled.pid), "--duration", str(int(args.seconds)), "--rate", "250",
-                 "--format", "raw", "--output", str(collapsed), "--nonblocking"],
+                 "--format", "raw", "--output", str(collapsed)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             step = relay_step(server, generators, plan, args.rate)
