@@ -28,8 +28,11 @@ def require_redis() -> None:
 class PrivateRedis:
     """A `redis-server` of the test's own, on a free port, that the test can stop and start again."""
 
-    def __init__(self, password: str | None = None) -> None:
+    def __init__(self, password: str | None = None, unix_socket: str | None = None,
+                 tls: tuple[str, str] | None = None) -> None:
         self.password = password
+        self.unix_socket = unix_socket  # a path to listen on as well
+        self.tls = tls  # (certificate, key) files: then the port speaks TLS only
         binary = shutil.which("redis-server")
         if binary is None:
             raise AssertionError("redis-server is needed for the Redis outage tests (`make test` installs it)")
@@ -40,12 +43,15 @@ class PrivateRedis:
     @property
     def url(self) -> str:
         credentials = f":{self.password}@" if self.password else ""
+        if self.tls:
+            return f"rediss://{credentials}localhost:{self.port}/0?ssl_ca_certs={self.tls[0]}"
         return f"redis://{credentials}127.0.0.1:{self.port}/0"
 
     def start(self) -> PrivateRedis:
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             *(["--requirepass", self.password] if self.password else [])],
+            [self.binary, *self._ports(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             *(["--requirepass", self.password] if self.password else []),
+             *(["--unixsocket", self.unix_socket] if self.unix_socket else [])],
             stdout=subprocess.DEVNULL,
         )
         client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
@@ -58,6 +64,13 @@ class PrivateRedis:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+
+    def _ports(self) -> list[str]:
+        if self.tls is None:
+            return ["--port", str(self.port)]
+        certificate, key = self.tls
+        return ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", certificate, "--tls-key-file", key,
+                "--tls-ca-cert-file", certificate, "--tls-auth-clients", "no"]
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

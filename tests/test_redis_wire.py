@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import signal
+import ssl
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,6 +116,40 @@ async def test_a_redis_with_a_password_is_signed_in_to(guarded_redis: PrivateRed
     wrong = guarded_redis.url.replace("a-long-secret", "wrong")
     with pytest.raises(ReplyError, match="WRONGPASS|invalid"):
         await Publisher.open(wrong)
+
+
+async def test_a_redis_on_a_unix_socket(tmp_path: Path) -> None:
+    server = PrivateRedis(unix_socket=str(tmp_path / "redis.sock")).start()
+    try:
+        url = f"unix://{server.unix_socket}"
+        subscriber, received = await _subscribed(url, "room")
+        publisher = await Publisher.open(url)
+        publisher.publish([(b"room", b"over a unix socket")])
+        await _until(lambda: received == [b"over a unix socket"])
+        subscriber.close()
+        publisher.close()
+    finally:
+        server.stop()
+
+
+async def test_a_redis_that_speaks_tls(tmp_path: Path) -> None:
+    """rediss:// with the certificate checked against a private CA (`?ssl_ca_certs=`), here a self-signed one."""
+    certificate, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", certificate],
+                   check=True, capture_output=True)
+    server = PrivateRedis(tls=(certificate, key)).start()
+    try:
+        subscriber, received = await _subscribed(server.url, "room")
+        publisher = await Publisher.open(server.url)
+        publisher.publish([(b"room", b"over TLS")])
+        await _until(lambda: received == [b"over TLS"])
+        subscriber.close()
+        publisher.close()
+        with pytest.raises(ssl.SSLCertVerificationError):
+            await Publisher.open(server.url.partition("?")[0])  # the system's CAs do not know this certificate
+    finally:
+        server.stop()
 
 
 async def test_a_subscriber_whose_redis_stops_answering_closes(guarded_redis: PrivateRedis) -> None:

@@ -103,7 +103,8 @@ def _parse(buffer: bytes, position: int) -> tuple[Reply, int]:
 
 
 class _Link(asyncio.Protocol):
-    """A connection to the Redis at a redis:// (or rediss://, unix://) URL, signed in if the URL says so."""
+    """A connection to the Redis at a redis://, rediss:// (TLS; `?ssl_ca_certs=<file>` for a private CA) or
+    unix:// URL, signed in if the URL holds a password."""
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
@@ -119,7 +120,9 @@ class _Link(asyncio.Protocol):
         if "path" in options:
             connecting = loop.create_unix_connection(lambda: link, options["path"])
         else:
-            secure = ssl.create_default_context() if url.startswith("rediss:") else None
+            secure = None
+            if url.startswith("rediss:"):
+                secure = ssl.create_default_context(cafile=options.get("ssl_ca_certs"))
             connecting = loop.create_connection(lambda: link, options.get("host", "localhost"),
                                                 options.get("port", 6379), ssl=secure)
         await asyncio.wait_for(connecting, CONNECT_TIMEOUT)
