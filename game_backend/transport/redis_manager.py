@@ -232,13 +232,15 @@ class RedisManager(FanoutManager):
                 raise ConnectionError("Redis closed the connection")
             except (RedisError, OSError, TimeoutError) as error:
                 self._lost("listen", error)
-                if self._subscriber is not None:
-                    self._subscriber.close()
-                    self._subscriber = None
-                for channel in self._alone:
-                    self._alone[channel] = False  # while Redis is away, assume company
-                await asyncio.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
-                attempt += 1
+            except Exception:
+                log.exception("listening on Redis failed; starting again")
+            if self._subscriber is not None:
+                self._subscriber.close()
+                self._subscriber = None
+            for channel in self._alone:
+                self._alone[channel] = False  # while Redis is away, assume company
+            await asyncio.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+            attempt += 1
 
     def _receive(self, raw: bytes) -> None:
         """A message from another process, as the subscriber reads it: an emit is delivered there and then."""
@@ -322,7 +324,12 @@ class RedisManager(FanoutManager):
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a Redis task failed", exc_info=task.exception())
 
     def _lost(self, what: str, error: Exception) -> None:
         """Redis is unreachable: said loudly, but once every few seconds rather than per message."""

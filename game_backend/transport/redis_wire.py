@@ -126,10 +126,14 @@ class _Link(asyncio.Protocol):
             connecting = loop.create_connection(lambda: link, options.get("host", "localhost"),
                                                 options.get("port", 6379), ssl=secure)
         await asyncio.wait_for(connecting, CONNECT_TIMEOUT)
-        if options.get("password"):
-            credentials = [options["username"]] if options.get("username") else []
-            await link.ask("AUTH", *credentials, options["password"])
-        await link.ready()
+        try:
+            if options.get("password"):
+                credentials = [options["username"]] if options.get("username") else []
+                await link.ask("AUTH", *credentials, options["password"])
+            await link.ready()
+        except BaseException:
+            link.close()  # refused (a wrong password) or cut short: the connection is not left open
+            raise
         return link
 
     async def ready(self) -> None:
