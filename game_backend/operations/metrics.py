@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate
 
 from prometheus_client import (
     CollectorRegistry,
@@ -147,8 +148,7 @@ class _EventTally:
                                           labels=["event"])
         bounds = [floatToGoString(bound) for bound in (*EVENT_BUCKETS, float("inf"))]
         for event, buckets in sorted(self.buckets.items()):
-            cumulative = [sum(buckets[:index + 1]) for index in range(len(buckets))]
-            durations.add_metric([event], list(zip(bounds, cumulative)), self.seconds[event])
+            durations.add_metric([event], list(zip(bounds, accumulate(buckets))), self.seconds[event])
         yield durations
 
     def describe(self) -> Iterator[Metric]:

@@ -287,6 +287,8 @@ class RedisManager(FanoutManager):
 
     def _flush(self) -> None:
         """This turn's publishes, in one write; the first ones wait for the publisher to connect."""
+        if not self._outbox:
+            return  # dropped meanwhile, with a publisher that could not connect
         publisher = self._publisher
         if publisher is None or not publisher.is_open:
             self._publisher = None

@@ -186,7 +186,7 @@ class Subscriber(_Link):
     def __init__(self, on_message: Callable[[bytes], None]) -> None:
         super().__init__()
         self.on_message = on_message
-        self._pings_unanswered = 0
+        self._ping_pending = False
 
     def subscribe(self, channels: Iterable[str]) -> None:
         self._send("SSUBSCRIBE", channels)
@@ -202,12 +202,12 @@ class Subscriber(_Link):
 
     def check(self) -> bool:
         """Send a PING; False (and the connection closed) if the one before it was never answered."""
-        if self._pings_unanswered:
+        if self._ping_pending:
             self.close()
             return False
         if self.is_open:
             assert self.transport is not None
-            self._pings_unanswered += 1
+            self._ping_pending = True
             self.transport.write(command("PING"))
         return True
 
@@ -220,7 +220,7 @@ class Subscriber(_Link):
                 except Exception:
                     log.exception("a message from Redis could not be handled")
             elif kind == b"pong":
-                self._pings_unanswered = 0
+                self._ping_pending = False
         elif isinstance(reply, ReplyError):
             log.error("Redis refused a subscription command: %s", reply)
 
