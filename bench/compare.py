@@ -1,6 +1,7 @@
 """Before/after: several game_backend variants running at once, measured in turns at the same relay load.
 
     python bench/compare.py --variant stock:/tmp/base:WS_COMPRESSION=1 --variant now:: [--rate 6000] [--rounds 5]
+    python bench/compare.py --variant now:: --node    # and the Node peer: each variant's CPU as a ratio to Node's
 
 A variant is `label:code:settings[:python]`: `code` a checkout to run game_backend
 from (empty: this one), `settings` comma-separated NAME=VALUE, and `python` the
@@ -8,7 +9,8 @@ interpreter to run it with (empty: this one). All variants start
 together and get their players seated; then each round runs one relay step
 against each variant in turn, so a busy moment on a shared machine falls on
 all of them alike. Prints, per variant, the median server CPU per delivered
-message and latency percentiles over the rounds.
+message and latency percentiles over the rounds; with `--node`, the Node peer
+takes its turns as well, and each figure gets its ratio to Node's.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generators import Generators  # noqa: E402
-from servers import BENCH, Server, game_backend  # noqa: E402
+from servers import BENCH, Server, game_backend, node_peer  # noqa: E402
 from workloads import Plan, relay_step, setup_rooms  # noqa: E402
 
 HIT = {"instrument": "drum", "motionType": "hit"}
@@ -42,15 +44,20 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one step")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rooms", type=int, default=50)
+    parser.add_argument("--node", action="store_true", help="measure the Node peer (bench/node_server.js) in turn too")
     args = parser.parse_args()
     plan = Plan(name="compare", rooms=args.rooms, step_seconds=args.seconds, ramp_start=args.rate, ramp_factor=1.0,
                 bisections=0, moderate=args.rate, chat_clients=0, chat_seconds=0, idle_counts=(), rounds=args.rounds)
     results = BENCH / "results"
-    steps: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _, _ in args.variant}
+    servers = {label: lambda code=code, python=python, settings=settings: game_backend(
+        results, code=code, python=python, **settings) for label, code, settings, python in args.variant}
+    if args.node:
+        servers["node"] = lambda: node_peer(results)
+    steps: dict[str, list[dict[str, Any]]] = {label: [] for label in servers}
     with ExitStack() as stack:
         running: list[tuple[str, Server, Generators]] = []
-        for label, code, settings, python in args.variant:
-            server = game_backend(results, code=code, python=python, **settings)
+        for label, make in servers.items():
+            server = make()
             server.log_path = results / f"compare-{label}.log"
             server.start()
             stack.callback(server.stop)
@@ -65,13 +72,15 @@ def main() -> int:
                 print(f"round {round_index + 1} {label:>12}: {step['server_cpu_us_per_msg']:6.1f} us/msg  "
                       f"p50 {step['latency_ms']['p50']:6.2f}  p99 {step['latency_ms']['p99']:7.2f} ms  "
                       f"delivered {100 * step['delivery']:.1f}%", file=sys.stderr, flush=True)
-    print(f"\n| variant | server CPU per delivered message (median of {args.rounds}) | p50 | p99 |")
-    print("|---|---:|---:|---:|")
+    cpu = {label: statistics.median(step["server_cpu_us_per_msg"] for step in taken) for label, taken in steps.items()}
+    ratio = "| ratio to node " if args.node else ""
+    print(f"\n| variant | server CPU per delivered message (median of {args.rounds}) {ratio}| p50 | p99 |")
+    print("|---|---:|" + ("---:|" if args.node else "") + "---:|---:|")
     for label, taken in steps.items():
-        cpu = statistics.median(step["server_cpu_us_per_msg"] for step in taken)
         p50 = statistics.median(step["latency_ms"]["p50"] for step in taken)
         p99 = statistics.median(step["latency_ms"]["p99"] for step in taken)
-        print(f"| {label} | {cpu:.1f} us | {p50:.2f} ms | {p99:.2f} ms |")
+        against = f"| {cpu[label] / cpu['node']:.2f}x " if args.node else ""
+        print(f"| {label} | {cpu[label]:.1f} us {against}| {p50:.2f} ms | {p99:.2f} ms |")
     return 0
 
 

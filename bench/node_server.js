@@ -12,7 +12,14 @@
 // so its chat figures are an in-memory store, not persistence; the bench
 // table says so.
 //
-// Usage: node node_server.js --port 8100 [--host 127.0.0.1]
+// With --redis URL it is one of several workers (`bench/run.py --scale-out`):
+// rooms are shared through socket.io's sharded Redis adapter (Redis 7
+// sharded pub/sub, a channel per room, subscribed while a local socket is in
+// it), the Node counterpart of game_backend's REDIS_URL, and sign-ins and
+// rooms are kept in that Redis, since REST reaches one worker and a room's
+// sockets others. Chat stays in each worker's memory.
+//
+// Usage: node node_server.js --port 8100 [--host 127.0.0.1] [--redis redis://127.0.0.1:6379/0]
 "use strict";
 
 const http = require("node:http");
@@ -26,19 +33,45 @@ const option = (name, fallback) => {
 };
 const HOST = option("host", "127.0.0.1");
 const PORT = Number(option("port", "8100"));
+const REDIS_URL = option("redis", "");
 const MAX_PLAYERS = 4;
 const CHAT_KEPT = 200;
 const CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-const tokens = new Map(); // token -> nickname
-const rooms = new Map(); // code -> {code, hostName, players: [{nickname, instrument, isReady}]}
 const chats = new Map(); // code -> [message]
 
-function newCode() {
+// Sign-ins (token -> nickname) and rooms (code -> {code, hostName, players: [{nickname, instrument, isReady}],
+// gameState}): in this process's memory, or in Redis shared by every worker.
+function memoryStore() {
+  const tokens = new Map();
+  const rooms = new Map();
+  return {
+    nicknameOf: async (token) => tokens.get(token),
+    signIn: async (token, nickname) => void tokens.set(token, nickname),
+    room: async (code) => rooms.get(code),
+    saveRoom: async (room) => void rooms.set(room.code, room),
+  };
+}
+
+function redisStore(client) {
+  return {
+    nicknameOf: async (token) => (await client.get(`bench:token:${token}`)) ?? undefined,
+    signIn: async (token, nickname) => void (await client.set(`bench:token:${token}`, nickname, { EX: 3600 })),
+    room: async (code) => {
+      const text = await client.get(`bench:room:${code}`);
+      return text === null ? undefined : JSON.parse(text);
+    },
+    saveRoom: async (room) => void (await client.set(`bench:room:${room.code}`, JSON.stringify(room), { EX: 3600 })),
+  };
+}
+
+let store = memoryStore();
+
+async function newCode() {
   for (;;) {
     let code = "";
     for (const byte of crypto.randomBytes(6)) code += CODE_ALPHABET[byte % CODE_ALPHABET.length];
-    if (!rooms.has(code)) return code;
+    if ((await store.room(code)) === undefined) return code;
   }
 }
 
@@ -66,9 +99,9 @@ function readJson(req) {
   });
 }
 
-function caller(req) {
+async function caller(req) {
   const header = req.headers.authorization || "";
-  return header.startsWith("Bearer ") ? tokens.get(header.slice(7)) : undefined;
+  return header.startsWith("Bearer ") ? store.nicknameOf(header.slice(7)) : undefined;
 }
 
 function seat(room, nickname) {
@@ -86,22 +119,23 @@ async function rest(req, res) {
     const nickname = body && typeof body.nickname === "string" ? body.nickname : "";
     if (!/^[A-Za-z0-9_-]{1,15}$/.test(nickname)) return send(res, 400, { message: "bad nickname", code: "INVALID_PAYLOAD" });
     const jwtoken = crypto.randomBytes(16).toString("hex");
-    tokens.set(jwtoken, nickname);
+    await store.signIn(jwtoken, nickname);
     return send(res, 201, { jwtoken, nickname, userId: nickname });
   }
-  const nickname = caller(req);
+  const nickname = await caller(req);
   if (nickname === undefined) return send(res, 401, { message: "sign in first", code: "NOT_AUTHENTICATED" });
   if (req.method === "POST" && url.pathname === "/api/rooms/create") {
-    const code = newCode();
+    const code = await newCode();
     const room = { code, hostName: nickname, players: [{ nickname, instrument: "select", isReady: true }] };
-    rooms.set(code, room);
+    await store.saveRoom(room);
     return send(res, 201, room);
   }
   const join = url.pathname.match(/^\/api\/rooms\/join\/([A-Z0-9]{6})$/);
   if (req.method === "PATCH" && join) {
-    const room = rooms.get(join[1]);
+    const room = await store.room(join[1]);
     if (!room) return send(res, 404, { message: "no such room", code: "ROOM_NOT_FOUND" });
     if (!seat(room, nickname)) return send(res, 409, { message: "the room is full", code: "ROOM_FULL" });
+    await store.saveRoom(room);
     return send(res, 200, room);
   }
   return send(res, 404, { message: "not found", code: "NOT_FOUND" });
@@ -116,25 +150,27 @@ const fail = (code, error) => ({ ok: false, error, code });
 const isInt = (value) => Number.isInteger(value) && value >= 0;
 const isName = (value) => typeof value === "string" && value.length >= 1 && value.length <= 40;
 
-io.on("connection", (socket) => {
+io.use(async (socket, next) => {
   const token = socket.handshake.auth && socket.handshake.auth.token;
-  const nickname = token === undefined ? undefined : tokens.get(token);
-  if (token !== undefined && nickname === undefined) {
-    socket.disconnect(true);
-    return;
-  }
+  socket.data.nickname = token === undefined ? undefined : await store.nicknameOf(token);
+  next(token !== undefined && socket.data.nickname === undefined ? new Error("unknown token") : undefined);
+});
+
+io.on("connection", (socket) => {
+  const nickname = socket.data.nickname;
   let current = null; // the room this socket joined
   let playing = null; // the room whose round this socket loaded into
 
-  socket.on("joinRoom", (payload, ack) => {
+  socket.on("joinRoom", async (payload, ack) => {
     const reply = typeof ack === "function" ? ack : () => {};
     if (nickname === undefined) return reply(fail("NOT_AUTHENTICATED", "sign in first"));
     if (!payload || payload.nickname !== nickname || typeof payload.code !== "string") {
       return reply(fail("FORBIDDEN", "you can only act as yourself"));
     }
-    const room = rooms.get(payload.code);
+    const room = await store.room(payload.code);
     if (!room) return reply(fail("ROOM_NOT_FOUND", "no such room"));
     if (!seat(room, nickname)) return reply(fail("ROOM_FULL", "the room is full"));
+    await store.saveRoom(room);
     if (current !== null && current !== room.code) {
       socket.leave(current);
       playing = null;
@@ -145,32 +181,34 @@ io.on("connection", (socket) => {
     reply({ ok: true, room, messages: chats.get(room.code) || [] });
   });
 
-  socket.on("ready", (ack) => {
+  socket.on("ready", async (ack) => {
     const reply = typeof ack === "function" ? ack : () => {};
-    const room = current === null ? undefined : rooms.get(current);
+    const room = current === null ? undefined : await store.room(current);
     if (!room) return reply(fail("NOT_IN_ROOM", "join a room first"));
     const me = room.players.find((p) => p.nickname === nickname);
     me.isReady = !me.isReady;
+    await store.saveRoom(room);
     io.to(room.code).emit("readyStatus", { nickname, isReady: me.isReady });
     reply({ ok: true, isReady: me.isReady });
   });
 
-  socket.on("startGame", (payload, ack) => {
+  socket.on("startGame", async (payload, ack) => {
     const reply = typeof ack === "function" ? ack : () => {};
-    const room = payload && typeof payload.code === "string" ? rooms.get(payload.code) : undefined;
+    const room = payload && typeof payload.code === "string" ? await store.room(payload.code) : undefined;
     if (!room) return reply(fail("ROOM_NOT_FOUND", "no such room"));
     if (room.hostName !== nickname) return reply(fail("NOT_HOST", "only the host starts the game"));
     if (!room.players.every((p) => p.isReady)) return reply(fail("NOT_ALL_READY", "everyone must be ready"));
     room.gameState = "playing";
+    await store.saveRoom(room);
     const game = { code: room.code, players: room.players.map((p) => ({ nickname: p.nickname, score: 0 })), gameState: "playing" };
     io.to(room.code).emit(`gameStarted${room.code}`, game);
     reply({ ok: true, game });
   });
 
-  socket.on("playerLoaded", (payload, ack) => {
+  socket.on("playerLoaded", async (payload, ack) => {
     const reply = typeof ack === "function" ? ack : () => {};
     if (!payload || payload.nickname !== nickname || payload.code !== current) return reply(fail("NOT_IN_ROOM", "join it first"));
-    if (rooms.get(current).gameState !== "playing") return reply(fail("NOT_PLAYING", "no round is playing"));
+    if ((await store.room(current)).gameState !== "playing") return reply(fail("NOT_PLAYING", "no round is playing"));
     playing = current;
     reply({ ok: true });
   });
@@ -206,8 +244,24 @@ io.on("connection", (socket) => {
   });
 });
 
-httpServer.listen(PORT, HOST, () => {
-  console.log(`node socket.io peer serving on http://${HOST}:${PORT}`);
+async function main() {
+  if (REDIS_URL) {
+    const { createClient } = require("redis");
+    const { createShardedAdapter } = require("@socket.io/redis-adapter");
+    const publisher = createClient({ url: REDIS_URL });
+    const subscriber = publisher.duplicate();
+    await Promise.all([publisher.connect(), subscriber.connect()]);
+    io.adapter(createShardedAdapter(publisher, subscriber, { subscriptionMode: "dynamic" }));
+    store = redisStore(publisher);
+  }
+  httpServer.listen(PORT, HOST, () => {
+    console.log(`node socket.io peer serving on http://${HOST}:${PORT}${REDIS_URL ? ` (rooms through ${REDIS_URL})` : ""}`);
+  });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
 });
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {

@@ -117,5 +117,15 @@ def scale_out_markdown(runs: dict[str, list[Run]], plan: Any) -> str:
     return "\n".join(lines)
 
 
+def split_cost_line(runs: dict[str, list[Run]], plan: Any) -> str:
+    """Server CPU per message with every room split over two processes, against the same server's single process."""
+    def cpu(label: str) -> float:
+        return best(runs[label], lambda r: r["moderate"]["server_cpu_us_per_msg"], False)
+
+    ours, node = cpu("x2, rooms split") / cpu("x1"), cpu("node x2, rooms split") / cpu("node")
+    return (f"Rooms split over two processes, CPU per message at {plan.moderate:,}/s against one process of the "
+            f"same server: game_backend {ours:.2f}x, Node with its sharded Redis adapter {node:.2f}x.")
+
+
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)

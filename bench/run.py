@@ -21,8 +21,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generators import Generators  # noqa: E402
-from report import machine, markdown, rows, say, scale_out_markdown  # noqa: E402
-from servers import BENCH, Cluster, Server, game_backend, node_peer  # noqa: E402
+from report import machine, markdown, rows, say, scale_out_markdown, split_cost_line  # noqa: E402
+from servers import BENCH, Cluster, NodeCluster, Server, game_backend, node_peer  # noqa: E402
 from workloads import Plan, chat, idle_memory, ramp, relay_step, setup_rooms, storm  # noqa: E402
 
 PLANS = {
@@ -141,12 +141,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def scale_out(args: argparse.Namespace, plan: Plan, results: Path, stamp: str, settings: dict[str, str],
               host: dict[str, Any], started: float) -> int:
-    """The relay on one process, on two behind Redis with rooms local and split, and on Node: one table."""
+    """The relay on one process, on two behind Redis with rooms local and split, and on Node alone and split
+    (its sharded Redis adapter): one table, then what splitting rooms costs each server against itself."""
     variants: list[tuple[str, Any, str]] = [
         ("x1", lambda: game_backend(results, args.mongodb_uri, args.code, args.python, **settings), "player"),
         ("x2, rooms local", lambda: Cluster(results, 2, args.redis_url, args.code, args.python, **settings), "room"),
         ("x2, rooms split", lambda: Cluster(results, 2, args.redis_url, args.code, args.python, **settings), "player"),
         ("node", lambda: node_peer(results), "player"),
+        ("node x2, rooms split", lambda: NodeCluster(results, 2, args.redis_url), "player"),
     ]
     skip = frozenset({"memory", "chat", "storm"})
     runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in variants}
@@ -159,6 +161,7 @@ def scale_out(args: argparse.Namespace, plan: Plan, results: Path, stamp: str, s
     path = results / f"{stamp}-{plan.name}-scale-out{'-' + args.label if args.label else ''}.json"
     path.write_text(json.dumps(record, indent=1))
     print(scale_out_markdown(runs, plan))
+    print("\n" + split_cost_line(runs, plan))
     print(f"\n{plan.name} scale-out run, {record['seconds']:.0f} s; ratios to x1. "
           f"Details: {path.relative_to(BENCH.parent)}")
     return 0

@@ -165,31 +165,26 @@ def game_backend(results: Path, mongodb_uri: str | None = None, code: Path | Non
     return Server("game_backend", command, env, port, results / "game_backend.log", cwd=(code or ROOT).resolve())
 
 
-def node_peer(results: Path) -> Server:
-    """The Node.js socket.io 4 reference server in bench/node_server.js."""
+def node_peer(results: Path, redis_url: str | None = None) -> Server:
+    """The Node.js socket.io 4 reference server in bench/node_server.js (one of several workers with `redis_url`)."""
     port = free_port()
     command = ["node", str(BENCH / "node_server.js"), "--host", HOST, "--port", str(port)]
+    if redis_url:
+        command += ["--redis", redis_url]
     return Server("node", command, {}, port, results / "node.log")
 
 
-class Cluster:
-    """Several game_backend processes sharing rooms through Redis and one database: the option that uses every core.
+class Workers:
+    """Several server processes sharing rooms through one Redis: the option that uses every core.
 
     Clients spread over the workers one socket at a time (as a load balancer without
     room affinity would), so most relays go from one process to another through Redis.
     CPU counts the workers and the Redis server; memory counts the workers.
     """
 
-    def __init__(self, results: Path, workers: int, redis_url: str, code: Path | None = None, python: str | None = None,
-                 **settings: str) -> None:
-        self.name = f"game_backend x{workers} (Redis)"
-        self.results = results
+    def __init__(self, name: str, redis_url: str) -> None:
+        self.name = name
         self.redis_url = redis_url
-        self.count = workers
-        self.code = code
-        self.python = python
-        self.settings = settings
-        self.database: Any = None
         self.workers: list[Server] = []
         self.redis_pid: int | None = None
 
@@ -204,19 +199,13 @@ class Cluster:
     def start(self) -> None:
         import redis
 
-        from game_backend.storage.embedded import EmbeddedDatabase
-
         self.redis_pid = int(redis.Redis.from_url(self.redis_url).info("server")["process_id"])
-        self.database = EmbeddedDatabase()
-        uri = self.database.start()
-        channel = f"bench_{free_port()}"
-        for index in range(self.count):
-            worker = game_backend(self.results, uri, self.code, self.python, **{
-                "REDIS_URL": self.redis_url, "REDIS_CHANNEL": channel, "MONGODB_DATABASE": channel, **self.settings})
-            worker.name = f"game_backend worker {index}"
-            worker.log_path = self.results / f"game_backend-worker{index}.log"
+        for worker in self.make_workers():
             self.workers.append(worker)
             worker.start()
+
+    def make_workers(self) -> list[Server]:
+        raise NotImplementedError
 
     def cpu(self) -> float:
         redis_cpu = cpu_seconds(self.redis_pid) if self.redis_pid else 0.0
@@ -226,7 +215,7 @@ class Cluster:
         return sum(worker.cpu_system() for worker in self.workers)
 
     def helpers_cpu(self) -> float:
-        return cpu_seconds(self.database._process.pid) if self.database else 0.0
+        return 0.0
 
     def rss_kb(self) -> int:
         return sum(worker.rss_kb() for worker in self.workers)
@@ -234,5 +223,58 @@ class Cluster:
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
+
+
+class Cluster(Workers):
+    """game_backend workers behind Redis (REDIS_URL), with one embedded database for all of them."""
+
+    def __init__(self, results: Path, workers: int, redis_url: str, code: Path | None = None, python: str | None = None,
+                 **settings: str) -> None:
+        super().__init__(f"game_backend x{workers} (Redis)", redis_url)
+        self.results = results
+        self.count = workers
+        self.code = code
+        self.python = python
+        self.settings = settings
+        self.database: Any = None
+
+    def make_workers(self) -> list[Server]:
+        from game_backend.storage.embedded import EmbeddedDatabase
+
+        self.database = EmbeddedDatabase()
+        uri = self.database.start()
+        channel = f"bench_{free_port()}"
+        workers = []
+        for index in range(self.count):
+            worker = game_backend(self.results, uri, self.code, self.python, **{
+                "REDIS_URL": self.redis_url, "REDIS_CHANNEL": channel, "MONGODB_DATABASE": channel, **self.settings})
+            worker.name = f"game_backend worker {index}"
+            worker.log_path = self.results / f"game_backend-worker{index}.log"
+            workers.append(worker)
+        return workers
+
+    def helpers_cpu(self) -> float:
+        return cpu_seconds(self.database._process.pid) if self.database else 0.0
+
+    def stop(self) -> None:
+        super().stop()
         if self.database is not None:
             self.database.stop()
+
+
+class NodeCluster(Workers):
+    """Node peers behind socket.io's sharded Redis adapter (node_server.js --redis): Node's own way to scale out."""
+
+    def __init__(self, results: Path, workers: int, redis_url: str) -> None:
+        super().__init__(f"node x{workers} (sharded Redis adapter)", redis_url)
+        self.results = results
+        self.count = workers
+
+    def make_workers(self) -> list[Server]:
+        workers = []
+        for index in range(self.count):
+            worker = node_peer(self.results, self.redis_url)
+            worker.name = f"node worker {index}"
+            worker.log_path = self.results / f"node-worker{index}.log"
+            workers.append(worker)
+        return workers
