@@ -15,9 +15,8 @@ from game_backend.identity.tokens import Identity, issue_token
 from game_backend.storage.database import Database
 from game_backend.testing import Player, guest_token, rest
 
-from .accounts import log_in, sign_up, site, site_db, try_connect  # noqa: F401  (fixtures)
+from .accounts import log_in, sign_up, try_connect
 from .dbstate import snapshot
-from .test_scale_out import prefix, two_servers  # noqa: F401  (fixtures)
 
 
 async def test_signup_stores_a_bcrypt_hash_and_a_normalized_email(site: str, site_db: Database) -> None:

@@ -10,7 +10,7 @@ import pytest
 from game_backend.storage.database import Database, connect
 from game_backend.testing import running_server
 
-from .js_players import JsPlayers, js  # noqa: F401  (js is a fixture)
+from .js_players import JsPlayers
 
 ALLOWED = "https://game.example.com"
 FOREIGN = "https://evil.example.net"

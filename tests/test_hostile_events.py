@@ -19,7 +19,6 @@ from .hostile import (
     WRONG_SHAPES,
     Arena,
     accepts,
-    arena,  # noqa: F401  (fixture)
     assert_failed_ack,
     contains_operator,
     events,

@@ -17,10 +17,9 @@ from hypothesis import strategies as st
 from game_backend.testing import WAIT, rest
 
 from .dbstate import snapshot
-from .hostile import (  # noqa: F401
+from .hostile import (
     OPERATORS,
     Arena,
-    arena,
     assert_error_body,
     assert_failed_ack,
     body_fields,

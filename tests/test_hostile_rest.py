@@ -26,7 +26,6 @@ from .hostile import (
     SESSION_ENDING_ROUTES,
     Arena,
     Route,
-    arena,  # noqa: F401  (fixture)
     assert_error_body,
     body_fields,
     contains_operator,

@@ -15,7 +15,7 @@ from game_backend.config import Settings
 from game_backend.storage.database import Database
 from game_backend.testing import rest
 
-from .js_players import JsPlayer, JsPlayers, js  # noqa: F401  (js is a fixture)
+from .js_players import JsPlayer, JsPlayers
 
 # The transport matrix: the default client (long-polling, then upgrade), WebSocket only, long-polling only.
 MODES: dict[str, dict[str, Any]] = {

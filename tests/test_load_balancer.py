@@ -17,11 +17,11 @@ import pytest
 
 from game_backend.testing import rest
 
+from .cluster import cluster_env, processes
 from .js_players import JsPlayer, JsPlayers
 from .nginx import Nginx, nginx_binary
 from .redis_servers import REDIS_URL, require_redis
 from .servers import ServerProcess
-from .test_scale_out import cluster_env, prefix, processes  # noqa: F401 (prefix is a fixture)
 
 NODES = ["web1", "web2", "web3"]
 DEFAULT: dict[str, Any] = {"client": "v4"}  # long-polling first, then the upgrade to WebSocket
@@ -37,7 +37,7 @@ class Balanced:
 
 
 @contextlib.asynccontextmanager
-async def behind_nginx(mongodb_uri: str, database_name: str, prefix: str, directory: Path,  # noqa: F811
+async def behind_nginx(mongodb_uri: str, database_name: str, prefix: str, directory: Path,
                        **settings: str) -> AsyncIterator[Balanced]:
     require_redis()
     nginx_binary()
@@ -53,7 +53,7 @@ async def behind_nginx(mongodb_uri: str, database_name: str, prefix: str, direct
 
 
 @pytest.fixture
-async def balanced(mongodb_uri: str, database_name: str, prefix: str, tmp_path: Path) -> AsyncIterator[Balanced]:  # noqa: F811
+async def balanced(mongodb_uri: str, database_name: str, prefix: str, tmp_path: Path) -> AsyncIterator[Balanced]:
     async with behind_nginx(mongodb_uri, database_name, prefix, tmp_path) as balanced:
         yield balanced
 
@@ -115,7 +115,7 @@ async def test_new_players_go_to_the_processes_that_are_up(balanced: Balanced) -
 
 
 async def test_a_player_whose_process_dies_recovers_the_missed_events_on_another(
-        mongodb_uri: str, database_name: str, prefix: str, tmp_path: Path) -> None:  # noqa: F811
+        mongodb_uri: str, database_name: str, prefix: str, tmp_path: Path) -> None:
     async with behind_nginx(mongodb_uri, database_name, prefix, tmp_path, CONNECTION_RECOVERY="1",
                             RECONNECT_GRACE_SECONDS="20") as balanced:
         js = balanced.js
