@@ -12,6 +12,7 @@ import asyncio
 import os
 import signal
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,18 @@ async def stoppable() -> AsyncIterator[EmbeddedDatabase]:
         database.stop()
 
 
+async def stop(pid: int) -> None:
+    """SIGSTOP, and wait until every thread of the process is stopped: the signal takes effect a moment after
+    kill() returns, and a request sent in that moment would still be answered."""
+    os.kill(pid, signal.SIGSTOP)
+    while any(_state(task) != "T" for task in Path(f"/proc/{pid}/task").iterdir()):
+        await asyncio.sleep(0.01)
+
+
+def _state(task: Path) -> str:
+    return (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
 async def test_while_the_database_is_stopped_answers_come_fast_and_nothing_is_lost(
     stoppable: EmbeddedDatabase,
 ) -> None:
@@ -51,7 +64,7 @@ async def test_while_the_database_is_stopped_answers_come_fast_and_nothing_is_lo
         for player in (ann, bob):
             assert (await player.call("joinRoom", {"nickname": player.nickname, "code": code}))["ok"]
 
-        os.kill(pid, signal.SIGSTOP)
+        await stop(pid)
         try:  # everything in this block is answered while the database is stopped
             ack = await ann.call("ready")
             assert ack["ok"] is False and ack["code"] == "UNAVAILABLE", ack
