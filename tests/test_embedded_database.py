@@ -8,7 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from game_backend.storage.embedded import SECANTUS_COMMAND, _processes, _storage_of, free_port
+import pytest
+
+from game_backend.storage import embedded
+from game_backend.storage.embedded import (
+    SECANTUS_COMMAND,
+    EmbeddedDatabase,
+    EmbeddedDatabaseError,
+    _processes,
+    _storage_of,
+    free_port,
+)
 
 from .servers import ServerProcess
 
@@ -57,3 +67,13 @@ async def test_a_database_left_behind_is_stopped_and_the_server_starts(tmp_path:
     finally:
         server.stop()
         await until(lambda: not databases_on(data), "the server's database to stop")
+
+
+def test_a_database_that_lost_its_port_to_another_is_not_taken_for_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another server takes the chosen port before ours binds it: its answers must not pass for ours."""
+    with EmbeddedDatabase() as other:
+        monkeypatch.setattr(embedded, "free_port", lambda host: other.port)
+        late = EmbeddedDatabase()
+        with pytest.raises(EmbeddedDatabaseError, match="exited"):
+            late.start(timeout=20)
+        late.stop()
