@@ -1,11 +1,13 @@
 """Refused requests cost nothing that lasts: the server's resident memory stays bounded under each flood.
 
-Each flood runs twice against a real server process. The first pays for the
-high-water mark of the buffers a burst needs (messages queued before they are
-read, the allocator's arenas), which the process keeps for the next burst;
-the second must then add less than MAX_GROWTH_KB to its RSS (from /proc). A
-leak of the refused requests grows it again, in proportion (before the fix:
-tens of megabytes per flood). Each flood also checks that the server still serves.
+Each flood runs three times against a real server process. The first pays for
+the high-water mark of the buffers a burst needs (messages queued before they
+are read, the allocator's arenas), which the process keeps for the next burst.
+A leak of the refused requests then grows the RSS (from /proc) again on every
+flood, in proportion (before the fix: tens of megabytes per flood), while the
+allocator's high-water mark moves only now and then (by up to about 8 MB
+here): so the smaller growth of the second and third floods must stay under
+MAX_GROWTH_KB. Each flood also checks that the server still serves.
 """
 
 from __future__ import annotations
@@ -63,14 +65,15 @@ async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
             await ws.send_str("3")
 
 
-async def second_flood_growth_kb(server: ServerProcess, ws: aiohttp.ClientWebSocketResponse, packet: str) -> int:
-    """RSS growth over the second of two floods of 20,000 `packet`s: the first pays for the buffers a burst needs."""
-    await flood(ws, packet, 20_000)
-    await drain(ws)
-    before = server.rss_kb()
-    await flood(ws, packet, 20_000)
-    await drain(ws)
-    return server.rss_kb() - before
+async def flood_growth_kb(server: ServerProcess, ws: aiohttp.ClientWebSocketResponse, packet: str) -> int:
+    """The smaller RSS growth of two floods of 20,000 `packet`s, after a first that pays for a burst's buffers."""
+    growth = []
+    for _ in range(3):
+        before = server.rss_kb()
+        await flood(ws, packet, 20_000)
+        await drain(ws)
+        growth.append(server.rss_kb() - before)
+    return min(growth[1:])
 
 
 async def test_rate_limited_hits_leave_nothing_behind(server: ServerProcess) -> None:
@@ -80,7 +83,7 @@ async def test_rate_limited_hits_leave_nothing_behind(server: ServerProcess) -> 
                                     "instrument": "drum", "motionType": "hit"}) + "]"
     async with aiohttp.ClientSession() as http:
         ws = await websocket(http, server.url, token)
-        assert await second_flood_growth_kb(server, ws, hit) < MAX_GROWTH_KB
+        assert await flood_growth_kb(server, ws, hit) < MAX_GROWTH_KB
         await ws.close()
     assert (await rest(server.url, "GET", "/api/rooms"))[0] == 200
 
@@ -88,7 +91,7 @@ async def test_rate_limited_hits_leave_nothing_behind(server: ServerProcess) -> 
 async def test_events_on_an_anonymous_socket_leave_nothing_behind(server: ServerProcess) -> None:
     async with aiohttp.ClientSession() as http:
         ws = await websocket(http, server.url, None)
-        assert await second_flood_growth_kb(server, ws, '421["ready"]') < MAX_GROWTH_KB
+        assert await flood_growth_kb(server, ws, '421["ready"]') < MAX_GROWTH_KB
         await ws.close()
 
 
