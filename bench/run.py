@@ -1,6 +1,6 @@
 """`make bench`: game_backend against the Node socket.io peer, on this machine, over loopback.
 
-    python bench/run.py            # the short run, under two minutes
+    python bench/run.py            # the short run, about two minutes
     python bench/run.py --full     # longer steps, finer ramp, two rounds each (BENCH=full make bench)
     python bench/run.py --scale-out  # one process vs two behind Redis (rooms local, rooms split) vs Node
 
