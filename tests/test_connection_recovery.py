@@ -38,10 +38,15 @@ async def seated_pair(js: JsPlayers) -> tuple[JsPlayer, JsPlayer, str]:
     return host, away, room["code"]
 
 
-async def come_back(player: JsPlayer) -> tuple[dict[str, Any], list[tuple[str, list[Any]]]]:
-    """Reconnect a dropped player; its connect record and the events it got from then on, once seatRestored came."""
+async def come_back(player: JsPlayer, offset: str | None = None) -> tuple[dict[str, Any], list[tuple[str, list[Any]]]]:
+    """Reconnect a dropped player (asking to recover from `offset`, if given, instead of the last one received);
+    its connect record and the events it got from then on, once seatRestored came. One connect only: a second,
+    once the first has opened the connection, sends a second CONNECT (answered "Already connected")."""
     start = len(player.records)
-    await player.reconnect()
+    if offset is None:
+        await player.reconnect()
+    else:
+        await player.reconnect_with_offset(offset)
     back = await player.record(lambda r: r["type"] in ("connect", "connect_error") and player.records.index(r) >= start)
     assert back["type"] == "connect", back
     await player.record(lambda r: r.get("event") == "seatRestored" and player.records.index(r) >= start)
@@ -76,8 +81,7 @@ async def test_an_offset_the_server_cannot_serve_starts_afresh_in_the_seat(js: J
     await away.record(lambda r: r["type"] == "disconnect")
     await host.call("sendMessage", "not replayed")
     # An offset from long ago: the events since may be gone, so none are replayed.
-    await away.reconnect_with_offset("0000000000001000000web1")
-    back, events = await come_back(away)
+    back, events = await come_back(away, offset="0000000000001000000web1")
     assert back["recovered"] is False
     assert "message" not in [event for event, _ in events]
     assert (await away.call("sendMessage", "still seated"))["ok"] is True
