@@ -2,7 +2,7 @@
 
     python bench/run.py            # the short run, about two minutes
     python bench/run.py --full     # longer steps, finer ramp, two rounds each (BENCH=full make bench)
-    python bench/run.py --scale-out  # one process vs two behind Redis (rooms local, rooms split) vs Node
+    python bench/run.py --scale-out  # one process vs two behind Redis (rooms local, rooms split), Node alone and split
 
 Both servers run alternately at the same settings, with the same Node load
 generators (bench/loadgen.js). The table goes to stdout; everything measured,
