@@ -22,6 +22,7 @@ from .edge.shared_limits import SharedLimits
 from .operations.metrics import Metrics
 from .realtime import lifecycle
 from .realtime.router import Dispatcher
+from .realtime.sweep import Sweeper
 from .runtime import packet_json
 from .storage.database import Database, connect
 from .storage.embedded import EmbeddedDatabase
@@ -130,10 +131,10 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 def _sweeper(dispatcher: Dispatcher) -> Callable[[web.Application], AsyncIterator[None]]:
-    """While serving: this process's lease, dead processes, unrecorded departures, expired seats (lifecycle.py)."""
+    """While serving: this process's heartbeat, dead processes, unrecorded departures, expired seats (sweep.py)."""
 
     async def sweeping(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(lifecycle.sweep_forever(dispatcher))
+        task = asyncio.create_task(Sweeper(dispatcher).run_forever())
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

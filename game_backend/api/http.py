@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiohttp import web
-from pymongo.errors import ConnectionFailure
 
 from ..app_keys import DB, SETTINGS
 from ..controllers import users
 from ..errors import GameError, internal, unavailable
 from ..identity.tokens import Identity, read_token
+from ..storage.deadline import deadline, is_outage
 from ..validation import parse
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,13 @@ def error_response(error: GameError, status: int | None = None) -> web.Response:
 async def json_errors(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Every failure of an /api route answers `{"message", "code"}` with a fitting status (scoped to /api/)."""
+    """Every failure of an /api route answers `{"message", "code"}` with a fitting status (scoped to /api/).
+
+    The route's database work keeps one deadline (DATABASE_TIMEOUT): past it, 503 UNAVAILABLE.
+    """
     try:
-        return await handler(request)
+        async with deadline(request.app[SETTINGS].database_timeout):
+            return await handler(request)
     except GameError as error:
         return error_response(error)
     except web.HTTPRequestEntityTooLarge:
@@ -46,12 +50,13 @@ async def json_errors(
         return error_response(GameError("NOT_FOUND", f"no route {request.method} {request.path}"))
     except web.HTTPMethodNotAllowed:
         return error_response(GameError("INVALID_PAYLOAD", f"{request.method} is not allowed on {request.path}"), 405)
-    except ConnectionFailure:
-        log.warning("%s %s: the database did not answer", request.method, request.path)
-        return error_response(unavailable())
     except web.HTTPException:
         raise
-    except Exception:
+    except Exception as error:
+        if is_outage(error):
+            log.warning("%s %s: the database did not answer in time (%s)", request.method, request.path,
+                        type(error).__name__)
+            return error_response(unavailable())
         log.exception("%s %s failed", request.method, request.path)
         return error_response(internal())
 

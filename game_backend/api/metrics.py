@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from ..app_keys import DB, METRICS, SETTINGS
 from ..controllers import rooms
-from ..storage.database import OUTAGE
+from ..storage.deadline import deadline, is_outage
 
 routes = web.RouteTableDef()
 log = logging.getLogger(__name__)
@@ -38,7 +38,10 @@ async def metrics(request: web.Request) -> web.Response:
         if not hmac.compare_digest(given.encode(), f"Bearer {settings.metrics_token}".encode()):
             return _refusal(401, "NOT_AUTHENTICATED", "metrics want Authorization: Bearer <METRICS_TOKEN>")
     try:
-        counted.rooms_now(*await rooms.census(request.app[DB]))
-    except OUTAGE:
+        async with deadline(settings.database_timeout):
+            counted.rooms_now(*await rooms.census(request.app[DB]))
+    except Exception as error:
+        if not is_outage(error):
+            raise
         log.warning("metrics: the database did not answer; the room gauges keep their last values")
     return web.Response(body=counted.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})

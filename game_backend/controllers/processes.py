@@ -1,44 +1,50 @@
-"""Server processes: each holds a lease in the database; one whose lease runs out is taken for dead.
+"""Server processes: each keeps a heartbeat in the database; one whose heartbeat stops is taken for dead.
 
-This module owns the `processes` collection. A process renews its lease
-(`renew`) three times per PROCESS_LEASE_SECONDS. Any process can find the
-dead ones (`claim_dead`): each dead process is claimed by deleting its
-document, which succeeds for exactly one claimant, so its players'
-connections are recorded as gone once, by one survivor (or by a restarted
-server).
+This module owns the `processes` collection: `{_id: process, beat, seenAt, host, pid}`.
+
+A process counts its heartbeat up (`renew`) three times per PROCESS_LEASE_SECONDS.
+No clock decides who is dead: a writer's clock, or a write that waited in a queue,
+once stamped a lease that had expired before it was written, and a process took
+itself for dead. Instead each process watches the others' counters with its own
+eyes (realtime/liveness.py) and claims one (`claim`) only after seeing it stand
+still for a whole lease, while it could read the database all along. A claim
+deletes the document only if the counter is still the one that was watched, so
+exactly one claimant wins, and a process that was only slow and has beaten
+since is never claimed. A process never claims itself; one that finds its
+document gone (`renew` answers False) writes it anew and records its players
+again.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from datetime import timedelta
+from typing import Any
 
 from ..storage.database import Database
-from ..storage.documents import now
 
 
-async def renew(db: Database, process: str, lease_seconds: float) -> None:
-    """This process is alive for `lease_seconds` more."""
-    moment = now()
-    await db.processes.update_one(
+async def renew(db: Database, process: str) -> bool:
+    """One more heartbeat; False when the document had to be written anew (first start, or claimed meanwhile)."""
+    result = await db.processes.update_one(
         {"_id": process},
-        {"$set": {"expiresAt": moment + timedelta(seconds=lease_seconds), "seenAt": moment},
-         "$setOnInsert": {"host": socket.gethostname(), "pid": os.getpid(), "startedAt": moment}},
+        {"$inc": {"beat": 1}, "$currentDate": {"seenAt": True},
+         "$setOnInsert": {"host": socket.gethostname(), "pid": os.getpid()}},
         upsert=True,
     )
+    return result.upserted_id is None
 
 
-async def claim_dead(db: Database) -> list[str]:
-    """The processes whose lease ran out, each claimed (and so returned) by one caller only."""
-    moment = now()
-    claimed = []
-    for expired in await db.processes.find({"expiresAt": {"$lt": moment}}, {"_id": 1}).to_list(None):
-        if await db.processes.find_one_and_delete({"_id": expired["_id"], "expiresAt": {"$lt": moment}}) is not None:
-            claimed.append(expired["_id"])
-    return claimed
+async def heartbeats(db: Database) -> dict[str, Any]:
+    """Every process's heartbeat counter (None for a document written before counters existed)."""
+    return {doc["_id"]: doc.get("beat") for doc in await db.processes.find({}, {"beat": 1}).to_list(None)}
+
+
+async def claim(db: Database, process: str, beat: Any) -> bool:
+    """Take `process` for dead if its counter still reads `beat`; True for the one caller that does."""
+    return (await db.processes.delete_one({"_id": process, "beat": beat})).deleted_count == 1
 
 
 async def retire(db: Database, process: str) -> None:
-    """This process stops cleanly: its lease goes with it."""
+    """This process stops cleanly: its heartbeat goes with it."""
     await db.processes.delete_one({"_id": process})

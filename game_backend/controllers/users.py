@@ -167,17 +167,32 @@ def _sids(user: dict[str, Any] | None) -> list[str]:
     return [socket["sid"] for socket in user.get("sockets", []) if isinstance(socket, dict)] if user else []
 
 
-async def disconnected(db: Database, identity: Identity, sid: str) -> bool:
+async def disconnected(db: Database, nickname: str, sid: str) -> bool:
     """Forget the session `sid`; returns whether the user still has another one open (is online)."""
-    await db.users.update_one({"nickname": identity.nickname}, {"$pull": {"sockets": {"sid": sid}}})
-    return bool(_sids(await db.users.find_one({"nickname": identity.nickname}, {"sockets": 1})))
+    await db.users.update_one({"nickname": nickname}, {"$pull": {"sockets": {"sid": sid}}})
+    return bool(_sids(await db.users.find_one({"nickname": nickname}, {"sockets": 1})))
 
 
-async def sockets_held_by(db: Database, process: str) -> list[tuple[str, list[str]]]:
-    """(nickname, sids) of every user with a session the server process `process` held."""
-    users = await db.users.find({"sockets.process": process}, {"nickname": 1, "sockets": 1}).to_list(None)
-    return [(user["nickname"], [socket["sid"] for socket in user["sockets"] if isinstance(socket, dict)
-                                and socket.get("process") == process]) for user in users]
+async def still_connected(db: Database, nickname: str, sid: str, process: str) -> bool:
+    """Record the session `sid` again (once) for a user whose process had been taken for dead meanwhile;
+    False if the user is gone (signed out)."""
+    recorded = await db.users.update_one({"nickname": nickname},
+                                         {"$addToSet": {"sockets": {"sid": sid, "process": process}}})
+    return recorded.matched_count == 1
+
+
+async def sockets_held_by(db: Database, process: str, among: list[str] | None = None
+                          ) -> list[tuple[str, list[str]]]:
+    """(nickname, sids) of every user with a session the server process `process` held (only the sessions
+    `among`, when given)."""
+    query: dict[str, Any] = {"sockets.process": process}
+    if among is not None:
+        query["sockets.sid"] = {"$in": among}
+    users = await db.users.find(query, {"nickname": 1, "sockets": 1}).to_list(None)
+    held = [(user["nickname"], [socket["sid"] for socket in user["sockets"] if isinstance(socket, dict)
+                                and socket.get("process") == process
+                                and (among is None or socket.get("sid") in among)]) for user in users]
+    return [(nickname, sids) for nickname, sids in held if sids]
 
 
 async def drop_sockets_of(db: Database, nickname: str, process: str) -> bool:

@@ -11,8 +11,10 @@ reclaim      a returning player is back in the seat they hold, held or not, and 
              with CONNECTION_RECOVERY, after the room's events it missed (recovery.py)
 expire       give up every seat whose grace has ended (each process sweeps; a conditional leave lets
              exactly one of them release each seat); the player is told at its next connection (`seatLost`)
-recover      a server process died (its lease ran out): its players' connections are recorded as gone,
-             once, by whichever process claims it
+recover      a server process died (its heartbeat stood still for a lease): its players' connections are
+             recorded as gone, once, by whichever process claims it (sweep.py, liveness.py)
+reassert     this process was taken for dead while it could not beat (it was stopped, or starved): its
+             live connections are recorded again and take their seats back
 shutdown     on the way down: every player's departure is recorded while the database is still open,
              then the Engine.IO sessions close, so that clients reconnect (to this server once it is
              back, or to another process) and reclaim their seats
@@ -23,14 +25,18 @@ sweep until it can, so nobody stays seated for good after an outage.
 A connection presents its token in the handshake (`auth: {token}`). One with a
 bad, expired or revoked (signed-out) token is refused, and so is one over the
 per-address cap (MAX_CONNECTIONS_PER_IP, counted in Redis across processes
-when REDIS_URL is set, otherwise per process).
+when REDIS_URL is set, otherwise per process). Every refusal carries a code
+in its CONNECT_ERROR's `data` (`err.data.code` in socket.io-client). A
+connection's arrival keeps one deadline (DATABASE_TIMEOUT): past it, it is
+refused UNAVAILABLE (the database did not answer) or BUSY (it answered too
+slowly), never left without an answer; its record, should the database
+apply it late, is laid to rest by the sweep (ghosts.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -42,7 +48,8 @@ from ..controllers import processes, rooms, users
 from ..edge.addresses import client_address
 from ..errors import GameError
 from ..identity.tokens import Identity, read_token
-from ..storage.database import OUTAGE, Database
+from ..storage.database import Database
+from ..storage.deadline import deadline, is_outage
 from ..storage.documents import now
 from ..transport.socketio_server import SocketServer
 from .connection import Connection
@@ -51,8 +58,6 @@ from .router import Dispatcher, EventRouter
 
 log = logging.getLogger(__name__)
 router = EventRouter()
-
-LONGEST_SWEEP_INTERVAL = 1.0
 
 
 @router.connect
@@ -81,12 +86,18 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
     recovered = False
     if identity is not None:
         try:
-            recovered = await bind(dispatcher, sid, connection, identity, asked)
-        except GameError as error:
+            async with deadline(settings.database_timeout):
+                recovered = await bind(dispatcher, sid, connection, identity, asked)
+        except GameError as error:  # the token was revoked: nothing was recorded
             await forget(dispatcher, sid)
             raise refused(dispatcher, sid, address, error.code, error.message) from None
-        except OUTAGE:
-            await forget(dispatcher, sid)
+        except Exception as error:
+            await abandon(dispatcher, sid, identity)
+            if not is_outage(error):
+                raise
+            if isinstance(error, TimeoutError):
+                raise refused(dispatcher, sid, address, "BUSY", "the server is too busy to take the connection "
+                              "now; try again shortly") from None
             raise refused(dispatcher, sid, address, "UNAVAILABLE", "the database is unavailable; try again shortly"
                           ) from None
     if dispatcher.journal is not None:
@@ -95,11 +106,20 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
 
 
 def refused(dispatcher: Dispatcher, sid: str, address: str, code: str, message: str) -> Refused:
-    """A refused connection, logged at INFO with its code and counted; the client gets `message`."""
+    """A refused connection, logged at INFO with its code and counted; the client gets `message`, and `code` as
+    the CONNECT_ERROR's data (`err.data.code` in socket.io-client)."""
     log.info("refused a connection from %s (%s): %s %s", address, sid, code, message,
              extra={"sid": sid, "code": code})
     dispatcher.count_refused_connection(code)
-    return Refused(message)
+    return Refused(message, {"code": code})
+
+
+async def abandon(dispatcher: Dispatcher, sid: str, identity: Identity) -> None:
+    """A connection refused after its arrival went to the database: its record, if the database applies it
+    (now, or late after a stall), is a departure like any, and the sweep removes it again (ghosts.py)."""
+    await forget(dispatcher, sid)
+    dispatcher.unrecorded[sid] = identity.nickname
+    dispatcher.ghosts.watch(sid)
 
 
 @router.bind
@@ -139,7 +159,7 @@ async def disconnect(dispatcher: Dispatcher, sid: str, reason: Any = None) -> No
     if refused_events:
         log.info("%s had %d events refused by the event and chat limits", nickname, refused_events,
                  extra={"sid": sid, "nickname": nickname, "code": "RATE_LIMITED"})
-    await depart(dispatcher, sid, connection.identity)
+    await depart(dispatcher, sid, nickname)
 
 
 async def forget(dispatcher: Dispatcher, sid: str) -> Connection | None:
@@ -150,22 +170,22 @@ async def forget(dispatcher: Dispatcher, sid: str) -> Connection | None:
     return connection
 
 
-async def depart(dispatcher: Dispatcher, sid: str, identity: Identity) -> bool:
+async def depart(dispatcher: Dispatcher, sid: str, nickname: str) -> bool:
     """Record that a player's connection is gone: their seats are held (or given up) once none is left.
 
-    Returns False when the database could not take it; it is kept and retried by the sweep.
+    Returns False when the database could not take it in time; it is kept and retried by the sweep.
     """
     db = dispatcher.database()
     try:
-        if await users.disconnected(db, identity, sid):
-            dispatcher.unrecorded.pop(sid, None)
-            return True  # the player is still here on another connection: nothing changes for the seat
-        await leave_seats(dispatcher, db, identity.nickname)
-    except OUTAGE:
+        async with deadline(dispatcher.settings.database_timeout):
+            if not await users.disconnected(db, nickname, sid):
+                await leave_seats(dispatcher, db, nickname)
+    except Exception as error:
+        if not is_outage(error):
+            raise
         if sid not in dispatcher.unrecorded:
-            log.warning("could not record that %s disconnected: the database did not answer; will retry",
-                        identity.nickname)
-        dispatcher.unrecorded[sid] = identity
+            log.warning("could not record that %s disconnected: the database did not answer; will retry", nickname)
+        dispatcher.unrecorded[sid] = nickname
         return False
     dispatcher.unrecorded.pop(sid, None)
     return True
@@ -248,42 +268,25 @@ async def expire(sio: SocketServer, db: Database) -> int:
 async def recover(dispatcher: Dispatcher, db: Database, process: str) -> None:
     """A dead server process's players: their connections there are gone, as if they had each disconnected."""
     orphans = await users.sockets_held_by(db, process)
-    log.warning("server process %s stopped renewing its lease: recording %d player(s) there as gone",
-                process, len(orphans))
+    log.warning("server process %s stopped beating: recording %d player(s) there as gone", process, len(orphans))
     for nickname, _ in orphans:
         if not await users.drop_sockets_of(db, nickname, process):
             await leave_seats(dispatcher, db, nickname)
 
 
-async def sweep_forever(dispatcher: Dispatcher) -> None:
-    """Keep this process's lease, recover dead processes, retry unrecorded departures, release expired seats."""
-    settings = dispatcher.settings
-    renew_every = settings.process_lease_seconds / 3
-    interval = min(LONGEST_SWEEP_INTERVAL, renew_every,
-                   settings.reconnect_grace_seconds / 2 if settings.reconnect_grace_seconds > 0 else renew_every)
-    renewed = 0.0
-    while True:
-        try:
-            db = dispatcher.database()
-            if time.monotonic() - renewed >= renew_every:
-                await processes.renew(db, dispatcher.process, settings.process_lease_seconds)
-                if dispatcher.limits is not None:
-                    await dispatcher.limits.keep_alive(settings.process_lease_seconds)
-                renewed = time.monotonic()
-                for dead in await processes.claim_dead(db):
-                    await recover(dispatcher, db, dead)
-                if dispatcher.journal is not None:
-                    await dispatcher.journal.sweep()
-            for sid, identity in list(dispatcher.unrecorded.items()):
-                if not await depart(dispatcher, sid, identity):
-                    break  # still down: the next sweep tries again
-            if settings.reconnect_grace_seconds > 0:
-                await expire(dispatcher.sio, db)
-        except OUTAGE:
-            log.warning("the sweep could not reach the database; it will try again")
-        except Exception:
-            log.exception("the sweep failed")
-        await asyncio.sleep(interval)
+async def reassert(dispatcher: Dispatcher, db: Database) -> None:
+    """This process had been taken for dead (another claimed its heartbeat while it could not beat): its live
+    connections are recorded again, and those whose seats are still held take them back."""
+    live = [(sid, connection.identity) for sid, connection in list(dispatcher.connections.by_sid.items())
+            if connection.identity is not None]
+    log.warning("another process took this one for dead while it could not beat: recording its %d connection(s) "
+                "again", len(live))
+    for sid, identity in live:
+        if not await users.still_connected(db, identity.nickname, sid, dispatcher.process):
+            continue
+        room = await rooms.reclaim_seat(db, identity.nickname)
+        await announce.follow(dispatcher.sio, [sid], room["code"] if room is not None else None)
+        dispatcher.presence.changed(identity.nickname, True, [room["code"]] if room else [])
 
 
 async def shutdown(dispatcher: Dispatcher) -> None:
@@ -291,12 +294,15 @@ async def shutdown(dispatcher: Dispatcher) -> None:
 
     Only the Engine.IO sessions close: a Socket.IO disconnect would tell clients not to reconnect.
     """
+    settings = dispatcher.settings
     for sid in list(dispatcher.connections.by_sid):
         connection = await forget(dispatcher, sid)
         if connection is not None and connection.identity is not None:
-            await depart(dispatcher, sid, connection.identity)
+            await depart(dispatcher, sid, connection.identity.nickname)
     try:
-        await processes.retire(dispatcher.database(), dispatcher.process)
-    except OUTAGE:
-        pass  # its lease runs out by itself
+        async with deadline(settings.database_timeout):
+            await processes.retire(dispatcher.database(), dispatcher.process)
+    except Exception as error:
+        if not is_outage(error):
+            raise  # otherwise its heartbeat stands still, and another process (or its restart) claims it
     await dispatcher.sio.eio.disconnect()

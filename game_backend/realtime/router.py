@@ -24,10 +24,12 @@ from ..edge.shared_limits import SharedLimits
 from ..errors import GameError, internal, not_in_room, unavailable
 from ..identity.tokens import Identity
 from ..operations.metrics import Metrics
-from ..storage.database import OUTAGE, Database
+from ..storage.database import Database
+from ..storage.deadline import deadline, is_outage
 from ..transport.socketio_server import SocketServer
 from ..validation import parse
 from .connection import Connection, Connections, not_signed_in
+from .ghosts import Ghosts
 from .presence import Presence
 from .recovery import RoomJournal
 
@@ -174,7 +176,8 @@ class Dispatcher:
         self.connections = Connections()
         self.process = uuid.uuid4().hex  # this server process, as its lease and its players' sockets name it
         self.presence = Presence(sio)
-        self.unrecorded: dict[str, Identity] = {}  # departures the database could not take yet, by sid
+        self.unrecorded: dict[str, str] = {}  # departures the database could not take yet: sid -> nickname
+        self.ghosts = Ghosts()  # session ids of refused connections the database may record late
         self.on_bind: BindHandler | None = None  # lifecycle.bind, once the lifecycle router is attached
         self.journal: RoomJournal | None = None  # with CONNECTION_RECOVERY
         self.limits: SharedLimits | None = None  # with REDIS_URL: per-address limits across processes
@@ -248,21 +251,24 @@ class Dispatcher:
                 if connection.identity is None and not self.settings.motion_beat_compat:
                     raise not_signed_in()  # an anonymous connection only watches: no event of any kind
                 payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
-                if connection.identity is None:
-                    await self.bind_by_signin(sid, connection, _nickname_in(payload))
-                ctx = EventContext(self, sid, connection)
-                return await route.handler(ctx, payload)
+                if route.inline and connection.identity is not None:
+                    # The hot path never waits on the database: no deadline to keep.
+                    return await route.handler(EventContext(self, sid, connection), payload)
+                async with deadline(self.settings.database_timeout):
+                    if connection.identity is None:
+                        await self.bind_by_signin(sid, connection, _nickname_in(payload))
+                    return await route.handler(EventContext(self, sid, connection), payload)
             except GameError as error:
                 code = error.code
                 if code != "RATE_LIMITED" or connection.refused_by_limits == 1:
                     _log_refusal(name, sid, connection, error, time.perf_counter() - started)
                 return error.ack()
-            except OUTAGE:
-                code = "UNAVAILABLE"
-                log.warning("%s from %s: the database did not answer", name, sid,
-                            extra={"event": name, "sid": sid, "code": code})
-                return unavailable().ack()
-            except Exception:
+            except Exception as error:
+                if is_outage(error):
+                    code = "UNAVAILABLE"
+                    log.warning("%s from %s: the database did not answer in time (%s)", name, sid,
+                                type(error).__name__, extra={"event": name, "sid": sid, "code": code})
+                    return unavailable().ack()
                 code = "INTERNAL"
                 log.exception("%s from %s failed", name, sid, extra={"event": name, "sid": sid, "code": code})
                 return internal().ack()

@@ -11,14 +11,9 @@ from typing import Any
 
 import pymongo
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
 
 DRIVERS = ("motor", "pymongo")
 DEFAULT_TIMEOUT = 3.0
-
-# What an unreachable or overloaded database raises once an operation's deadline (DATABASE_TIMEOUT) has passed:
-# the handlers answer UNAVAILABLE (503 over REST) and nothing is changed.
-OUTAGE = (ConnectionFailure, ExecutionTimeout, WTimeoutError)
 
 
 class Database:

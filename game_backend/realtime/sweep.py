@@ -1,0 +1,111 @@
+"""The sweep: what every server process does in the background, every SWEEP_SECONDS.
+
+beat        count this process's heartbeat up, three times per PROCESS_LEASE_SECONDS; if another
+            process took this one for dead meanwhile, write it anew and record this process's players
+            again (lifecycle.reassert)
+watch       read every process's heartbeat, and claim one that stood still for a whole lease while this
+            process watched (liveness.py): its players' connections are recorded as gone
+            (lifecycle.recover), their seats held for the grace period, then released
+retry       record the departures the database could not take when they happened
+ghosts      remove the session ids of refused connections whose records landed late, and every
+            RECONCILE_SECONDS any session id of this process's that no live session holds (ghosts.py)
+expire      give up every held seat whose grace has ended (lifecycle.expire)
+
+Each sweep keeps its own database deadline. A sweep that finds the database
+unavailable blinds the watch (what it saw before no longer counts) and tries
+again at the next: a stall of the database makes nobody dead.
+
+How long a dead process's players keep their seats: its last heartbeat came
+at most one sweep before it died, this process saw it at most one sweep
+later, claims it a lease after that (within a sweep), holds the seats for the
+grace period, and expires them at the next sweep: at most
+PROCESS_LEASE_SECONDS + RECONNECT_GRACE_SECONDS + 3 x SWEEP_SECONDS after the
+crash (the README's "What survives what").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from ..controllers import processes, users
+from ..storage.database import Database
+from ..storage.deadline import deadline, is_outage
+from . import lifecycle
+from .ghosts import RECONCILE_SECONDS
+from .liveness import DeathWatch
+from .router import Dispatcher
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 0.5
+
+
+class Sweeper:
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        settings = dispatcher.settings
+        self.dispatcher = dispatcher
+        self.interval = min(SWEEP_SECONDS, settings.process_lease_seconds / 3)
+        self.beat_every = settings.process_lease_seconds / 3
+        # A look that comes later than a sweep and a deadline after the one before finds this process was
+        # not watching meanwhile (its own loop, or its machine, stood still).
+        self.watch = DeathWatch(dispatcher.process, silence=settings.process_lease_seconds,
+                                blink=self.interval + settings.database_timeout + 1.0)
+        self.beaten_at: float | None = None
+        self.reconciled_at = time.monotonic()
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                async with deadline(self.dispatcher.settings.database_timeout):
+                    await self.sweep(self.dispatcher.database())
+            except Exception as error:
+                self.watch.blind()
+                if is_outage(error):
+                    log.warning("the sweep could not reach the database in time; it will try again")
+                else:
+                    log.exception("the sweep failed")
+            await asyncio.sleep(self.interval)
+
+    async def sweep(self, db: Database) -> None:
+        dispatcher = self.dispatcher
+        moment = time.monotonic()
+        if self.beaten_at is None or moment - self.beaten_at >= self.beat_every:
+            known = await processes.renew(db, dispatcher.process)
+            if dispatcher.limits is not None:
+                await dispatcher.limits.keep_alive(dispatcher.settings.process_lease_seconds)
+            if not known and self.beaten_at is not None:
+                await lifecycle.reassert(dispatcher, db)
+            self.beaten_at = moment
+            if dispatcher.journal is not None:
+                await dispatcher.journal.sweep()
+        for dead, beat in self.watch.look(await processes.heartbeats(db), time.monotonic()):
+            if await processes.claim(db, dead, beat):
+                await lifecycle.recover(dispatcher, db, dead)
+        for sid, nickname in list(dispatcher.unrecorded.items()):
+            if not await lifecycle.depart(dispatcher, sid, nickname):
+                return  # still down: the next sweep tries again
+        await self.lay_ghosts(db)
+        if dispatcher.settings.reconnect_grace_seconds > 0:
+            await lifecycle.expire(dispatcher.sio, db)
+
+    async def lay_ghosts(self, db: Database) -> None:
+        """Remove the session ids of this process's that no live session holds: the watched ones every sweep,
+        all of them every RECONCILE_SECONDS."""
+        dispatcher = self.dispatcher
+        watched = dispatcher.ghosts.watched()
+        everything = time.monotonic() - self.reconciled_at >= RECONCILE_SECONDS
+        if not watched and not everything:
+            return
+        held = await users.sockets_held_by(db, dispatcher.process, among=None if everything else watched)
+        for nickname, sids in held:
+            for sid in sids:
+                if sid in dispatcher.connections.by_sid or sid in dispatcher.unrecorded:
+                    continue  # live, or its departure is being recorded
+                log.warning("%s's session %s is recorded, but no connection of this process holds it: recording "
+                            "its departure", nickname, sid, extra={"sid": sid, "nickname": nickname})
+                await lifecycle.depart(dispatcher, sid, nickname)
+        dispatcher.ghosts.removed(watched, time.monotonic())
+        if everything:
+            self.reconciled_at = time.monotonic()
