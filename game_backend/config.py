@@ -42,8 +42,9 @@ class Settings:
     database_name: str = setting("game_backend", "MONGODB_DATABASE", "database name", flag="--database")
     mongo_driver: str = setting("motor", "MONGO_DRIVER", "`motor`, or `pymongo` for PyMongo's `AsyncMongoClient`",
                                 flag="--driver", choices=("motor", "pymongo"))
-    database_timeout: float = setting(3.0, "DATABASE_TIMEOUT", "seconds a database operation may take; past it an "
-                                      "event is answered `UNAVAILABLE` and a REST call 503, and nothing changes")
+    database_timeout: float = setting(3.0, "DATABASE_TIMEOUT", "seconds the database work of one event, REST call "
+                                      "or connection may take, waiting included; past it an event is answered "
+                                      "`UNAVAILABLE`, a REST call 503 and a connection refused with that code")
     data_dir: str | None = setting(None, "DATA_DIR", "where the embedded database keeps its files (`make run` uses "
                                    "`.data/db`); unset: in memory", flag="--data-dir")
     cors_origins: tuple[str, ...] = setting(("*",), "CORS_ORIGINS", "comma-separated origins whose pages may connect "
@@ -90,10 +91,11 @@ class Settings:
                                           "otherwise on each); `0`: no cap")
     trusted_proxies: tuple[str, ...] = setting((), "TRUSTED_PROXIES", "comma-separated addresses of your reverse "
                                                "proxies: only from them is `X-Forwarded-For` believed")
-    process_lease_seconds: float = setting(15.0, "PROCESS_LEASE_SECONDS", "each server process renews a lease in the "
-                                           "database three times in this period; a process whose lease runs out is "
-                                           "taken for dead, and another (or its restart) records its players' "
-                                           "connections as gone")
+    process_lease_seconds: float = setting(15.0, "PROCESS_LEASE_SECONDS", "each server process counts a heartbeat "
+                                           "up in the database three times in this period; another process that "
+                                           "sees it stand still this long (or, on the same machine, its pid gone) "
+                                           "takes it for dead and records its players' connections as gone (see "
+                                           "[What survives what](#what-survives-what))")
     reconnect_grace_seconds: float = setting(10.0, "RECONNECT_GRACE_SECONDS", "how long a dropped player's seat is "
                                              "held; reconnecting with the same token within it gives the seat back "
                                              "(and the room's events), after it the player leaves as with "

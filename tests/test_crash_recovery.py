@@ -9,6 +9,7 @@ after it: the room is not stuck playing, and no stale socket id is left.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,6 +20,7 @@ from game_backend.storage.database import Database
 from game_backend.testing import guest_token, rest
 
 from .dbstate import inspected
+from .figures import record_figure
 from .servers import ServerProcess
 
 LEASE = 1.5
@@ -127,12 +129,18 @@ async def test_a_survivor_releases_the_players_of_a_process_that_died(
         await ann.connect(survivor.url)
         await bob.connect(doomed.url)
         assert (await bob.sio.call("joinRoom", {"nickname": "bob", "code": code}))["ok"]
+        await asyncio.sleep(LEASE)  # the survivor has seen the doomed process beat
         doomed.kill()
+        killed = time.monotonic()
         await bob.sio.disconnect()
-        deadline = asyncio.get_running_loop().time() + LEASE + GRACE + WAIT
+        deadline = killed + LEASE + GRACE + WAIT
         while [p["nickname"] for p in (await db.rooms.find_one({"code": code}))["players"]] != ["ann"]:
-            assert asyncio.get_running_loop().time() < deadline, "the dead process's player was never released"
-            await asyncio.sleep(0.2)
+            assert time.monotonic() < deadline, "the dead process's player was never released"
+            await asyncio.sleep(0.05)
+        released = time.monotonic() - killed
+        # The README's bound is lease + grace + 2 s; the clock measures it here and decides nothing.
+        record_figure("crash_recovery", "release after kill -9", {"lease_s": LEASE, "grace_s": GRACE, "released_after_s":
+                                                round(released, 2), "bound_s": LEASE + GRACE + 2})
         assert (await db.users.find_one({"nickname": "bob"}))["sockets"] == []
     finally:
         for client in (ann, bob):

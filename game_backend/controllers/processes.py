@@ -7,7 +7,8 @@ No clock decides who is dead: a writer's clock, or a write that waited in a queu
 once stamped a lease that had expired before it was written, and a process took
 itself for dead. Instead each process watches the others' counters with its own
 eyes (realtime/liveness.py) and claims one (`claim`) only after seeing it stand
-still for a whole lease, while it could read the database all along. A claim
+still for a whole lease, while it could read the database all along (or,
+for a process of the same machine, once its pid no longer runs). A claim
 deletes the document only if the counter is still the one that was watched, so
 exactly one claimant wins, and a process that was only slow and has beaten
 since is never claimed. A process never claims itself; one that finds its
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
 from typing import Any
 
 from ..storage.database import Database
@@ -35,9 +37,30 @@ async def renew(db: Database, process: str) -> bool:
     return result.upserted_id is None
 
 
-async def heartbeats(db: Database) -> dict[str, Any]:
-    """Every process's heartbeat counter (None for a document written before counters existed)."""
-    return {doc["_id"]: doc.get("beat") for doc in await db.processes.find({}, {"beat": 1}).to_list(None)}
+@dataclass(frozen=True)
+class Heartbeat:
+    beat: Any  # the counter (None in a document written before counters existed)
+    host: str | None
+    pid: int | None
+
+    def died_on_this_machine(self) -> bool:
+        """A process of this machine that no longer runs: dead for sure, with no lease to wait out (a server
+        restarted after a crash claims its predecessor at once)."""
+        if self.host != socket.gethostname() or not isinstance(self.pid, int) or self.pid == os.getpid():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False  # it runs, as another user
+        return False
+
+
+async def heartbeats(db: Database) -> dict[str, Heartbeat]:
+    """Every process's heartbeat, by its id."""
+    documents = await db.processes.find({}, {"beat": 1, "host": 1, "pid": 1}).to_list(None)
+    return {doc["_id"]: Heartbeat(doc.get("beat"), doc.get("host"), doc.get("pid")) for doc in documents}
 
 
 async def claim(db: Database, process: str, beat: Any) -> bool:

@@ -4,8 +4,9 @@ beat        count this process's heartbeat up, three times per PROCESS_LEASE_SEC
             process took this one for dead meanwhile, write it anew and record this process's players
             again (lifecycle.reassert)
 watch       read every process's heartbeat, and claim one that stood still for a whole lease while this
-            process watched (liveness.py): its players' connections are recorded as gone
-            (lifecycle.recover), their seats held for the grace period, then released
+            process watched (liveness.py), or one of this machine whose pid no longer runs: its players'
+            connections are recorded as gone (lifecycle.recover), their seats held for the grace period,
+            then released
 retry       record the departures the database could not take when they happened
 ghosts      remove the session ids of refused connections whose records landed late, and every
             RECONCILE_SECONDS any session id of this process's that no live session holds (ghosts.py)
@@ -80,9 +81,12 @@ class Sweeper:
             self.beaten_at = moment
             if dispatcher.journal is not None:
                 await dispatcher.journal.sweep()
-        for dead, beat in self.watch.look(await processes.heartbeats(db), time.monotonic()):
-            if await processes.claim(db, dead, beat):
-                await lifecycle.recover(dispatcher, db, dead)
+        beats = await processes.heartbeats(db)
+        dead = self.watch.look({process: heart.beat for process, heart in beats.items()}, time.monotonic())
+        dead += [(process, heart.beat) for process, heart in beats.items() if heart.died_on_this_machine()]
+        for process, beat in dict(dead).items():
+            if await processes.claim(db, process, beat):
+                await lifecycle.recover(dispatcher, db, process)
         for sid, nickname in list(dispatcher.unrecorded.items()):
             if not await lifecycle.depart(dispatcher, sid, nickname):
                 return  # still down: the next sweep tries again
