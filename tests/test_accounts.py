@@ -175,7 +175,7 @@ async def test_expired_forged_and_unsigned_tokens_are_refused_everywhere(site: s
     }
     for name, (token, message) in tokens.items():
         client, refusal = await try_connect(site, token)
-        assert client is None and refusal == {"message": message}, name
+        assert client is None and refusal == {"message": message, "data": {"code": "NOT_AUTHENTICATED"}}, name
         if isinstance(token, str):
             status, body = await rest(site, "POST", "/api/rooms/create", token, {})
             assert (status, body) == (401, {"message": message, "code": "NOT_AUTHENTICATED"}), name

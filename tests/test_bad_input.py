@@ -129,4 +129,4 @@ async def test_a_bad_token_refuses_the_connection_with_a_reason(server: str) -> 
     client.on("connect_error", reasons.append)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await client.connect(server, auth={"token": "not-a-token"}, transports=["websocket"])
-    assert reasons == [{"message": "the token is not valid: sign in again"}]
+    assert reasons == [{"message": "the token is not valid: sign in again", "data": {"code": "NOT_AUTHENTICATED"}}]

@@ -123,7 +123,7 @@ async def test_a_connection_flood_is_refused_over_the_per_address_cap(
         assert anonymous is not None, refusal  # anonymous connections count too
         tokens = [await guest_token(base_url, f"flood{i}") for i in range(6)]
         attempts = await asyncio.gather(*(try_connect(base_url, token, transport) for token in tokens))
-        assert [refusal for _, refusal in attempts] == [{"message": REFUSED_OVER_CAP}] * 6
+        assert [refusal for _, refusal in attempts] == [{"message": REFUSED_OVER_CAP, "data": {"code": "TOO_MANY_CONNECTIONS"}}] * 6
         assert (await first.call("sendMessage", "still here"))["ok"] is True
         await second.wait_for("message", lambda args: args[0]["chat"] == "still here")
         users = await db.users.find({"nickname": {"$regex": "^flood"}}).to_list(None)

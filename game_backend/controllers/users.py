@@ -163,6 +163,15 @@ async def sockets_of(db: Database, identity: Identity) -> list[str]:
     return _sids(user)
 
 
+async def online_among(db: Database, nicknames: list[str]) -> set[str]:
+    """Which of these users have a session open (on any process)."""
+    if not nicknames:
+        return set()
+    found = await db.users.find({"nickname": {"$in": nicknames}, "sockets.0": {"$exists": True}},
+                                {"nickname": 1}).to_list(None)
+    return {user["nickname"] for user in found}
+
+
 def _sids(user: dict[str, Any] | None) -> list[str]:
     return [socket["sid"] for socket in user.get("sockets", []) if isinstance(socket, dict)] if user else []
 

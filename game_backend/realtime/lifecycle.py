@@ -250,10 +250,20 @@ async def seat_lost(sio: SocketServer, db: Database, sid: str, identity: Identit
 
 
 async def expire(sio: SocketServer, db: Database) -> int:
-    """Give up every seat whose grace has ended; returns how many this process released."""
+    """Give up every seat whose grace has ended; returns how many this process released.
+
+    A player connected again by then keeps the seat: their return and the hold may have crossed (the hold
+    written after the returning connection had taken its seat back), and what counts is whether they are
+    connected when the grace ends.
+    """
     moment = now()
     released = 0
-    for code, nickname in await rooms.expired_seats(db, moment):
+    expired = await rooms.expired_seats(db, moment)
+    back = await users.online_among(db, sorted({nickname for _, nickname in expired}))
+    for code, nickname in expired:
+        if nickname in back:
+            await rooms.reclaim_seat(db, nickname)
+            continue
         try:
             left = await rooms.leave_room(db, code, nickname, away_since=moment)
         except GameError:
