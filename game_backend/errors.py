@@ -6,6 +6,7 @@ from typing import Any
 
 HTTP_STATUS = {
     "INVALID_PAYLOAD": 400,
+    "UNKNOWN_EVENT": 400,
     "NOT_AUTHENTICATED": 401,
     "FORBIDDEN": 403,
     "NOT_HOST": 403,

@@ -130,3 +130,17 @@ async def test_a_bad_token_refuses_the_connection_with_a_reason(server: str) -> 
     with pytest.raises(socketio.exceptions.ConnectionError):
         await client.connect(server, auth={"token": "not-a-token"}, transports=["websocket"])
     assert reasons == [{"message": "the token is not valid: sign in again", "data": {"code": "NOT_AUTHENTICATED"}}]
+
+
+async def test_an_unknown_event_gets_its_one_ack_and_changes_nothing(players: Players, server_db: Database) -> None:
+    host, guest, code = await room_of_two(players)
+    before = await snapshot(server_db)
+    for event, payload in (("joinRom", {"nickname": "host", "code": code}), ("x" * 300, None), ("$where", OPERATOR)):
+        ack = await host.call(event, payload)
+        assert (ack["ok"], ack["code"]) == (False, "UNKNOWN_EVENT"), ack
+        assert len(ack["error"]) < 100
+    await host.emit("noSuchEvent", {"any": "thing"})  # without a callback: dropped, and the connection stays
+    assert (await host.call("sendMessage", "still here"))["ok"]
+    after = await snapshot(server_db)
+    assert {name: docs for name, docs in after.items() if name != "messages"} == \
+        {name: docs for name, docs in before.items() if name != "messages"}

@@ -27,4 +27,5 @@ def attach(sio: SocketServer, settings: Settings, database: Callable[[], Databas
                                                                settings.reconnect_grace_seconds)
     for router in ROUTERS:
         dispatcher.attach(router)
+    dispatcher.answer_unknown_events()
     return dispatcher

@@ -135,6 +135,13 @@ class EventRouter:
         return handler
 
 
+UNKNOWN_EVENT = "(unknown)"  # the name unknown events are counted and logged under (never the client's own)
+
+
+async def _unknown_event(ctx: EventContext, event: str) -> Ack:
+    raise GameError("UNKNOWN_EVENT", f"this server has no event {event[:40]!r}")
+
+
 def _nickname_in(payload: Any) -> str | None:
     """The nickname an event acts as: `login`'s payload, or a payload's `nickname` field."""
     if isinstance(payload, str):
@@ -204,6 +211,16 @@ class Dispatcher:
                 await on_disconnect(self, sid, reason)
 
             self.sio.on("disconnect", disconnect)
+
+    def answer_unknown_events(self) -> None:
+        """An event no handler is registered for still gets its one ack, UNKNOWN_EVENT, after the same rate limit
+        and sign-in checks as any event (without a callback it is counted and dropped)."""
+        dispatch = self._dispatcher(UNKNOWN_EVENT, Route(_unknown_event, str, chat=False, hits=False, inline=False))
+
+        async def unknown(event: str, sid: str, *args: Any) -> Ack | None:
+            return await dispatch(sid, event)
+
+        self.sio.on("*", unknown)
 
     def count_rate_limited(self, kind: str) -> None:
         if self.metrics is not None:

@@ -131,7 +131,7 @@ class EmbeddedDatabase:
     def uri(self) -> str:
         if self.port is None:
             raise EmbeddedDatabaseError("the embedded database is not running")
-        return f"mongodb://{self.host}:{self.port}/?directConnection=true"
+        return f"mongodb://{self.host}:{self.port}/?directConnection=true&retryWrites=false"
 
     @property
     def log_path(self) -> Path:
