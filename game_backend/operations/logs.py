@@ -4,6 +4,10 @@ JSON comes from python-json-logger: `time`, `level`, `logger`, `message`,
 and the fields a log call passes in `extra` (sid, nickname, event, room,
 code, duration_ms), so a log system can filter on them. A log call never
 carries a payload's contents or a secret.
+
+The database driver's own logs stay at INFO and above whatever LOG_LEVEL
+says: at DEBUG pymongo logs every command with its documents, password
+hashes and e-mail addresses included.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+DRIVER_LOGGERS = ("pymongo", "motor")  # they log whole documents at DEBUG
 
 
 def configure_logging(level: str, log_format: str) -> None:
@@ -26,3 +31,5 @@ def configure_logging(level: str, log_format: str) -> None:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("aiohttp.access").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    for name in DRIVER_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
