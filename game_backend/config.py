@@ -45,6 +45,10 @@ class Settings:
     database_timeout: float = setting(3.0, "DATABASE_TIMEOUT", "seconds the database work of one event, REST call "
                                       "or connection may take, waiting included; past it an event is answered "
                                       "`UNAVAILABLE`, a REST call 503 and a connection refused with that code")
+    arrival_timeout: float = setting(15.0, "ARRIVAL_TIMEOUT", "seconds the database work of a new connection may "
+                                     "take, waiting included (arrivals come in storms: after a deploy, at a "
+                                     "tournament's start); past it the connection is refused with `UNAVAILABLE` "
+                                     "(the database does not answer) or `BUSY` (it answers, too slowly)")
     data_dir: str | None = setting(None, "DATA_DIR", "where the embedded database keeps its files (`make run` uses "
                                    "`.data/db`); unset: in memory", flag="--data-dir")
     cors_origins: tuple[str, ...] = setting(("*",), "CORS_ORIGINS", "comma-separated origins whose pages may connect "

@@ -54,6 +54,7 @@ async def stoppable() -> AsyncIterator[EmbeddedDatabase]:
 
 def env(database: EmbeddedDatabase, driver: str, **more: str) -> dict[str, str]:
     return {"MONGODB_URI": database.uri, "MONGO_DRIVER": driver, "DATABASE_TIMEOUT": str(TIMEOUT),
+            "ARRIVAL_TIMEOUT": str(TIMEOUT),
             "MOTOR_MAX_WORKERS": "2", "PROCESS_LEASE_SECONDS": str(LEASE), **more}
 
 

@@ -27,8 +27,8 @@ bad, expired or revoked (signed-out) token is refused, and so is one over the
 per-address cap (MAX_CONNECTIONS_PER_IP, counted in Redis across processes
 when REDIS_URL is set, otherwise per process). Every refusal carries a code
 in its CONNECT_ERROR's `data` (`err.data.code` in socket.io-client). A
-connection's arrival keeps one deadline (DATABASE_TIMEOUT): past it, it is
-refused UNAVAILABLE (the database did not answer) or BUSY (it answered too
+connection's arrival keeps one deadline (ARRIVAL_TIMEOUT): past it, it is
+refused UNAVAILABLE (the database does not answer) or BUSY (it answers, too
 slowly), never left without an answer; its record, should the database
 apply it late, is laid to rest by the sweep (ghosts.py).
 """
@@ -86,7 +86,7 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
     recovered = False
     if identity is not None:
         try:
-            async with deadline(settings.database_timeout):
+            async with deadline(settings.arrival_timeout):
                 recovered = await bind(dispatcher, sid, connection, identity, asked)
         except GameError as error:  # the token was revoked: nothing was recorded
             await forget(dispatcher, sid)
@@ -95,7 +95,7 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
             await abandon(dispatcher, sid, identity)
             if not is_outage(error):
                 raise
-            if isinstance(error, TimeoutError):
+            if isinstance(error, TimeoutError) or dispatcher.database().answers.within(settings.database_timeout):
                 raise refused(dispatcher, sid, address, "BUSY", "the server is too busy to take the connection "
                               "now; try again shortly") from None
             raise refused(dispatcher, sid, address, "UNAVAILABLE", "the database is unavailable; try again shortly"

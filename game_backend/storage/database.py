@@ -9,18 +9,42 @@ from __future__ import annotations
 
 from typing import Any
 
+import time
+
 import pymongo
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.monitoring import CommandFailedEvent, CommandListener, CommandStartedEvent, CommandSucceededEvent
 
 DRIVERS = ("motor", "pymongo")
 DEFAULT_TIMEOUT = 3.0
 
 
+class Answers(CommandListener):
+    """When the database last answered a command: a request refused past its deadline tells a database that is
+    down (UNAVAILABLE) from one that answers, too slowly for the moment (BUSY)."""
+
+    def __init__(self) -> None:
+        self.at = float("-inf")
+
+    def started(self, event: CommandStartedEvent) -> None:
+        pass
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        self.at = time.monotonic()
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        pass
+
+    def within(self, seconds: float) -> bool:
+        return time.monotonic() - self.at <= seconds
+
+
 class Database:
     """One MongoDB database and the collections the game uses."""
 
-    def __init__(self, client: Any, name: str, driver: str) -> None:
+    def __init__(self, client: Any, name: str, driver: str, answers: Answers | None = None) -> None:
         self.client = client
+        self.answers = answers or Answers()
         self.driver = driver
         self.name = name
         self.db = client[name]
@@ -96,4 +120,5 @@ def make_client(uri: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOU
 
 def connect(uri: str, name: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT,
             listeners: list[Any] | None = None) -> Database:
-    return Database(make_client(uri, driver, timeout, listeners), name, driver)
+    answers = Answers()
+    return Database(make_client(uri, driver, timeout, [answers, *(listeners or [])]), name, driver, answers)
