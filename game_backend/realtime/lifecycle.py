@@ -183,8 +183,7 @@ async def depart(dispatcher: Dispatcher, sid: str, nickname: str) -> bool:
     except Exception as error:
         if not is_outage(error):
             raise
-        if sid not in dispatcher.unrecorded:
-            log.warning("could not record that %s disconnected: the database did not answer; will retry", nickname)
+        log.debug("could not record that %s disconnected in time; the sweep retries it", nickname)
         dispatcher.unrecorded[sid] = nickname
         return False
     dispatcher.unrecorded.pop(sid, None)

@@ -41,6 +41,7 @@ from .router import Dispatcher
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 0.5
+TELL_EVERY_SECONDS = 5.0
 
 
 class Sweeper:
@@ -55,6 +56,7 @@ class Sweeper:
                                 blink=self.interval + settings.database_timeout + 1.0)
         self.beaten_at: float | None = None
         self.reconciled_at = time.monotonic()
+        self.told_unrecorded = float("-inf")
 
     async def run_forever(self) -> None:
         while True:
@@ -87,6 +89,10 @@ class Sweeper:
         for process, beat in dict(dead).items():
             if await processes.claim(db, process, beat):
                 await lifecycle.recover(dispatcher, db, process)
+        if dispatcher.unrecorded and time.monotonic() - self.told_unrecorded >= TELL_EVERY_SECONDS:
+            self.told_unrecorded = time.monotonic()  # said once in a while, not once per player
+            log.warning("%d departure(s) the database did not take in time wait to be recorded; retrying",
+                        len(dispatcher.unrecorded))
         for sid, nickname in list(dispatcher.unrecorded.items()):
             if not await lifecycle.depart(dispatcher, sid, nickname):
                 return  # still down: the next sweep tries again
