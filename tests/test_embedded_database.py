@@ -77,3 +77,12 @@ def test_a_database_that_lost_its_port_to_another_is_not_taken_for_ready(monkeyp
         with pytest.raises(EmbeddedDatabaseError, match="exited"):
             late.start(timeout=20)
         late.stop()
+
+
+def test_the_embedded_database_runs_without_retryable_writes() -> None:
+    """SecantusDB keeps a record of every retryable write and scans it on each one: after about 10,000 writes
+    (one storm of 2,000 players) every write cost ten times more. One local process has no failover for a
+    retried write to survive, so the embedded database's URI turns them off."""
+    database = EmbeddedDatabase()
+    database.port = 27017  # the URI only
+    assert "retryWrites=false" in database.uri

@@ -21,6 +21,7 @@ import pytest
 
 from game_backend.testing import guest_token, rest
 
+from .rawsocket import websocket
 from .servers import ServerProcess
 
 MAX_GROWTH_KB = 8_000
@@ -33,16 +34,6 @@ async def server(mongodb_uri: str, database_name: str) -> AsyncIterator[ServerPr
                                    "EVENT_BURST": "5", "PING_INTERVAL": "2", "PING_TIMEOUT": "2"}).start()
     yield process
     process.stop()
-
-
-async def websocket(http: aiohttp.ClientSession, url: str, token: str | None) -> aiohttp.ClientWebSocketResponse:
-    """An Engine.IO WebSocket that has joined the Socket.IO namespace (signed in when given a token)."""
-    ws = await http.ws_connect(f"{url}/socket.io/?EIO=4&transport=websocket".replace("http", "ws", 1))
-    assert (await ws.receive_str()).startswith("0")
-    await ws.send_str("40" + (json.dumps({"token": token}) if token else ""))
-    while not (await ws.receive_str()).startswith("40"):
-        pass
-    return ws
 
 
 async def flood(ws: aiohttp.ClientWebSocketResponse, packet: str, count: int) -> None:
