@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import os
 import re
 import socket
@@ -12,12 +13,14 @@ import sys
 from aiohttp import web
 
 from .app import DatabaseUnavailable, create_app
-from .config import Settings, declared, problems
+from .config import SECURITY_SETTINGS, SettingError, Settings, declared, misspelled, problems
 from .operations.logs import configure_logging
 from .runtime import new_event_loop
 from .storage.embedded import EmbeddedDatabaseError
 from .testing.ephemeral import serve_ephemeral
 from .testing.server import TEST_SETTINGS
+
+log = logging.getLogger("game_backend")
 
 
 def parse_args(argv: list[str] | None, defaults: Settings) -> tuple[Settings, bool]:
@@ -63,19 +66,35 @@ def _port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def fail(message: str) -> int:
+MISCONFIGURED = 2  # the exit status of a setting that cannot be used, as argparse's for a bad flag
+
+
+def fail(message: str, status: int = 1) -> int:
     print(f"game-backend: error: {message}", file=sys.stderr)
-    return 1
+    return status
+
+
+def port_taken(settings: Settings) -> str:
+    return (f"port {settings.port} on {settings.host} is already in use; stop the other server, or choose another "
+            f"port: PORT={settings.port + 1} make run (or game-backend --port {settings.port + 1})")
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings, ephemeral = parse_args(argv, Settings.from_env())
+    try:
+        settings, ephemeral = parse_args(argv, Settings.from_env())
+    except SettingError as error:
+        return fail(str(error), MISCONFIGURED)
     configure_logging(settings.log_level, settings.log_format)
+    for name, meant in misspelled(os.environ):
+        if settings.production and meant in SECURITY_SETTINGS:
+            return fail(f"{name} is not a setting: did you mean {meant}? (in production a misspelled security "
+                        "setting is an error)", MISCONFIGURED)
+        log.warning("%s is not a setting: did you mean %s? It is ignored", name, meant)
     wrong = problems(settings)
     if wrong:
-        return fail(wrong[0])
+        return fail(wrong[0], MISCONFIGURED)
     if settings.port != 0 and not _port_is_free(settings.host, settings.port):
-        return fail(f"port {settings.port} on {settings.host} is already in use; stop the other server or pass --port")
+        return fail(port_taken(settings))
     try:
         if ephemeral:
             new_event_loop(settings).run_until_complete(serve_ephemeral(settings))
@@ -91,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(error))
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
-            return fail(f"port {settings.port} on {settings.host} is already in use; stop the other server or pass --port")
+            return fail(port_taken(settings))
         raise
     return 0
 

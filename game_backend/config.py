@@ -9,6 +9,7 @@ README's settings table (checked by tests/test_settings.py) all come from it.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import types
 import typing
@@ -149,8 +150,21 @@ class Settings:
         for item in declared():
             raw = environ.get(item.env)
             if raw is not None and raw != "":
-                values[item.name] = item.parse(raw)
+                values[item.name] = item.read(raw)
         return cls(**values)
+
+    def with_values(self, values: Mapping[str, Any]) -> Settings:
+        """These settings with `values` applied, each named by its field (`port`) or its variable (`PORT`); a
+        variable's value may be its text, as in the environment."""
+        by_env = {item.env: item for item in declared()}
+        fields = {}
+        for key, value in values.items():
+            item = by_env.get(key)
+            if item is not None:
+                fields[item.name] = item.read(value) if isinstance(value, str) else value
+            else:
+                fields[key] = value
+        return self.replace(**fields)
 
 
 @dataclass(frozen=True)
@@ -165,6 +179,13 @@ class Declared:
     default: Any
     shown_default: str | None
     parse: Callable[[str], Any]
+
+    def read(self, raw: str) -> Any:
+        """The variable's text as the setting's value; SettingError naming the variable, the value and the form."""
+        try:
+            return self.parse(raw)
+        except ValueError as error:
+            raise SettingError(f"{self.env}={raw!r} is not accepted: expected {error}") from None
 
     def default_text(self) -> str:
         if self.shown_default is not None:
@@ -187,17 +208,130 @@ def declared() -> Iterator[Declared]:
                        meta["shown_default"], _parser(hints[item.name], meta["choices"]))
 
 
+class SettingError(ValueError):
+    """A setting that cannot be used: the message names the variable, the value, and what is accepted."""
+
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
 def _parser(kind: Any, choices: tuple[str, ...]) -> Callable[[str], Any]:
+    """The text of a variable (or flag) as the field's type; ValueError, whose message says what is accepted."""
     if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None: parse as X
         kind = next(option for option in typing.get_args(kind) if option is not type(None))
     if kind is bool:
-        return lambda raw: raw.strip().lower() in {"1", "true", "yes", "on"}
+        return _boolean
     if typing.get_origin(kind) is tuple:
         return lambda raw: tuple(part.strip() for part in raw.split(",") if part.strip())
     if kind is str and choices:
-        upper = all(choice.isupper() for choice in choices)
-        return (lambda raw: raw.strip().upper()) if upper else (lambda raw: raw.strip().lower())
-    return kind  # str, int, float
+        return _choice(choices)
+    if kind is int:
+        return _number(int, "a whole number")
+    if kind is float:
+        return _number(float, "a number")
+    return str
+
+
+def _boolean(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise ValueError("1, 0, true, false, yes, no, on or off")
+    return word in TRUE_WORDS
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    upper = all(choice.isupper() for choice in choices)
+
+    def choice(raw: str) -> str:
+        value = raw.strip().upper() if upper else raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"one of {', '.join(choices)}")
+        return value
+
+    return choice
+
+
+def _number(kind: type[int] | type[float], form: str) -> Callable[[str], Any]:
+    def number(raw: str) -> Any:
+        try:
+            return kind(raw.strip())
+        except ValueError:
+            raise ValueError(form) from None
+
+    number.__name__ = kind.__name__  # argparse names the type in its message
+    return number
+
+
+# What each numeric, URL or list setting accepts beyond its type, as a test of the value and the accepted form.
+Check = tuple[Callable[[Any], bool], str]
+
+
+def _above(floor: float) -> Check:
+    return (lambda value: value > floor), f"a number above {floor:g}"
+
+
+def _at_least(floor: float) -> Check:
+    return (lambda value: value >= floor), f"a number of at least {floor:g}"
+
+
+def _url(*schemes: str) -> Check:
+    return (lambda value: value.split("://", 1)[0] in schemes and "://" in value and len(value.split("://", 1)[1]) > 0,
+            "a URL starting with " + " or ".join(f"{scheme}://" for scheme in schemes))
+
+
+def _origins(value: tuple[str, ...]) -> bool:
+    return all(origin == "*" or (origin.split("://", 1)[0] in ("http", "https") and "://" in origin
+                                 and origin.split("://", 1)[1].strip("/") != "") for origin in value)
+
+
+CHECKS: dict[str, Check] = {
+    "port": ((lambda value: 0 <= value <= 65535), "a port number from 0 to 65535"),
+    "mongodb_uri": _url("mongodb", "mongodb+srv"),
+    "redis_url": _url("redis", "rediss", "unix"),
+    "cors_origins": (_origins, "* or comma-separated origins such as https://game.example.com"),
+    "node_id": ((lambda value: value.isalnum()), "letters and digits only"),
+    "database_timeout": _above(0),
+    "arrival_timeout": _above(0),
+    "jwt_expiry_seconds": _above(0),
+    "bcrypt_rounds": ((lambda value: 4 <= value <= 31), "a whole number from 4 to 31"),
+    "auth_rate": _above(0),
+    "auth_burst": _at_least(1),
+    "max_connections_per_ip": _at_least(0),
+    "process_lease_seconds": _above(0),
+    "reconnect_grace_seconds": _at_least(0),
+    "ping_interval": _above(0),
+    "ping_timeout": _above(0),
+    "connect_timeout": _above(0),
+    "max_payload_bytes": _at_least(1024),
+    "event_rate": _above(0),
+    "event_burst": _at_least(1),
+    "chat_rate": _above(0),
+    "chat_burst": _at_least(1),
+    "hit_rate": _above(0),
+    "hit_burst": _at_least(1),
+    "start_lead_seconds": _at_least(0),
+}
+
+
+# The settings whose misspelling, unnoticed, leaves a server open: in production a near miss is an error.
+SECURITY_SETTINGS = frozenset({"JWT_SECRET", "METRICS_TOKEN", "ADMIN_USERNAME", "ADMIN_PASSWORD", "ADMIN_READ_ONLY",
+                               "CORS_ORIGINS", "TRUSTED_PROXIES", "PRODUCTION", "MONGODB_URI"})
+NEAR_MISS = 0.8  # how alike two names must be (difflib's ratio) for one to be taken as a typo of the other
+
+
+def misspelled(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(variable, the setting it looks like) for each variable of `environ` that is no setting but nearly one:
+    `METRICS_TOKN` for `METRICS_TOKEN`, `MONGO_URI` for `MONGODB_URI`."""
+    known = [item.env for item in declared()]
+    found = []
+    for name in sorted(environ):
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=NEAR_MISS)
+        if close:
+            found.append((name, close[0]))
+    return found
 
 
 def markdown_table() -> str:
@@ -211,8 +345,12 @@ def markdown_table() -> str:
 def problems(settings: Settings) -> list[str]:
     """What is wrong with these settings, or unsafe to serve the public with (when PRODUCTION is on)."""
     problems = []
-    if settings.node_id is not None and not settings.node_id.isalnum():
-        problems.append(f"NODE_ID {settings.node_id!r} must be letters and digits only")
+    for item in declared():
+        value = getattr(settings, item.name)
+        check = CHECKS.get(item.name)
+        if check is not None and value is not None and not check[0](value):
+            shown = ",".join(value) if isinstance(value, tuple) else value
+            problems.append(f"{item.env}={str(shown)!r} is not accepted: expected {check[1]}")
     if (settings.admin_username is None) != (settings.admin_password is None):
         problems.append("the Admin UI needs both ADMIN_USERNAME and ADMIN_PASSWORD (or neither)")
     if not settings.production:

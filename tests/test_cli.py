@@ -42,8 +42,51 @@ def test_a_taken_port_gives_one_clear_line() -> None:
         result = run_cli("--port", str(port))
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        f"game-backend: error: port {port} on 127.0.0.1 is already in use; stop the other server or pass --port"
+        f"game-backend: error: port {port} on 127.0.0.1 is already in use; stop the other server, or choose another "
+        f"port: PORT={port + 1} make run (or game-backend --port {port + 1})"
     )
+
+
+BAD_VALUES = {
+    "PORT": ("abc", "expected a whole number"),
+    "PING_INTERVAL": ("abc", "expected a number"),
+    "LOG_LEVEL": ("LOUD", "expected one of DEBUG, INFO, WARNING, ERROR"),
+    "MONGO_DRIVER": ("foo", "expected one of motor, pymongo"),
+    "LOG_FORMAT": ("yaml", "expected one of text, json"),
+    "METRICS": ("maybe", "expected 1, 0, true, false, yes, no, on or off"),
+}
+OUT_OF_RANGE = {
+    "PORT": ("70000", "expected a port number from 0 to 65535"),
+    "REDIS_URL": ("http://x", "expected a URL starting with redis:// or rediss:// or unix://"),
+    "CORS_ORIGINS": ("game.example.com", "expected * or comma-separated origins such as https://game.example.com"),
+    "DATABASE_TIMEOUT": ("0", "expected a number above 0"),
+    "MONGODB_URI": ("localhost:27017", "expected a URL starting with mongodb:// or mongodb+srv://"),
+}
+
+
+def test_a_bad_variable_gives_one_line_naming_it_and_exit_status_2() -> None:
+    for variable, (value, expected) in {**BAD_VALUES, **OUT_OF_RANGE}.items():
+        result = run_cli(env={variable: value})
+        assert result.returncode == 2, (variable, result.stderr)
+        line = result.stderr.strip()
+        assert "\n" not in line and "Traceback" not in line, (variable, result.stderr)
+        assert line.startswith(f"game-backend: error: {variable}=") and expected in line, (variable, line)
+
+
+def test_a_near_miss_of_a_setting_is_warned_about_and_refused_in_production_for_security() -> None:
+    with socket.socket() as holder:  # a taken port ends the run right after the warnings
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = str(holder.getsockname()[1])
+        warned = run_cli(env={"PORT": port, "METRICS_TOKN": "x", "MONGO_URI": "mongodb://db/"})
+        production = run_cli(env={"PORT": port, "PRODUCTION": "1", "JWT_SECRET": "s" * 40,
+                                  "CORS_ORIGINS": "https://game.example", "METRICS_TOKN": "x"})
+    assert warned.returncode == 1  # the taken port
+    assert "METRICS_TOKN is not a setting: did you mean METRICS_TOKEN?" in warned.stderr
+    assert "MONGO_URI is not a setting: did you mean MONGODB_URI?" in warned.stderr
+    assert production.returncode == 2
+    assert production.stderr.strip() == ("game-backend: error: METRICS_TOKN is not a setting: did you mean "
+                                         "METRICS_TOKEN? (in production a misspelled security setting is an error)")
 
 
 def test_a_database_that_does_not_answer_gives_one_clear_line() -> None:

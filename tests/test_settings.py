@@ -56,3 +56,8 @@ def test_help_lists_every_flag_with_its_variable_and_help() -> None:
     for item in declared():
         if item.flag:
             assert item.flag in text and f"[{item.env}]" in text, item.flag
+
+
+def test_overrides_take_the_variable_names_of_the_table_too() -> None:
+    settings = Settings().with_values({"HIT_RATE": "5", "CORS_ORIGINS": "https://a.example", "bcrypt_rounds": 4})
+    assert (settings.hit_rate, settings.cors_origins, settings.bcrypt_rounds) == (5.0, ("https://a.example",), 4)

@@ -5,7 +5,8 @@ Fixtures (async ones need pytest-asyncio: `pip install game_backend[testing]`):
     game_server        the app on a free port, on a database of the test's own; yields its base URL
     players            a Players factory for that server: `ann = await players("ann")`
     room               seats players in a new room: `seated = await room(3)` or `await room("ann", "bob")`
-    game_backend_settings   override it to change the server's settings (a dict of Settings fields)
+    game_backend_settings   override it to change the server's settings (a dict: the README table's variable
+                       names, `{"HIT_RATE": "5"}`, or Settings fields, `{"hit_rate": 5}`)
 
 One embedded SecantusDB serves the whole session (`MONGODB_URI` set: that
 database instead), with a database name per test; set the ini option
@@ -67,7 +68,8 @@ def game_backend_database_name() -> str:
 
 @pytest.fixture
 def game_backend_settings() -> dict[str, Any]:
-    """The server's settings (Settings fields) for `game_server`; override this fixture to change them."""
+    """The server's settings for `game_server` (variable names or Settings fields); override this fixture to change
+    them."""
     return dict(TEST_SETTINGS)
 
 

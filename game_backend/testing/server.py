@@ -21,9 +21,10 @@ async def running_server(settings: Settings | None = None, **overrides: Any) -> 
     """Start the app on a free 127.0.0.1 port and yield its base URL; stop it on exit.
 
     Without `mongodb_uri` it starts its own in-memory database; pass `mongodb_uri=` and `database_name=` to
-    share one database process between many servers, as this project's own test session does.
+    share one database process between many servers, as this project's own test session does. `overrides`
+    name settings by field (`hit_rate=5`) or by variable, as the README's table does (`HIT_RATE="5"`).
     """
-    settings = (settings or Settings()).replace(host="127.0.0.1", port=0, **overrides)
+    settings = (settings or Settings()).with_values({**overrides, "host": "127.0.0.1", "port": 0})
     runner = web.AppRunner(create_app(settings), access_log=None)
     await runner.setup()
     try:
