@@ -1,4 +1,4 @@
-"""The README's "Using it from another project's tests" examples, run as their projects would run them.
+"""The README's "Using it from another project's tests" examples, run as their projects would run them, twice.
 
 Each runs in a process of its own, as a new project's suite would: the pytest
 example with only its own pytest.ini (the fixtures come from the installed
@@ -22,36 +22,42 @@ JS = TESTS / "js"
 CHROMIUM = "/usr/bin/chromium"
 
 
-def run(command: list[str], cwd: Path, **env: str) -> None:
+def run(command: list[str], cwd: Path, **env: str) -> str:
     finished = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=180,
                               env={**os.environ, "GAME_BACKEND": str(Path(sys.executable).with_name("game-backend")),
                                    **env})
     assert finished.returncode == 0, f"{' '.join(command)} failed:\n{finished.stdout[-4000:]}\n{finished.stderr[-4000:]}"
+    return finished.stdout + finished.stderr
 
 
-def test_the_pytest_example_runs_with_nothing_but_the_installed_package() -> None:
-    run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], TESTS / "examples" / "pytest")
+def test_the_pytest_example_runs_with_nothing_but_the_installed_package_again_and_without_warnings() -> None:
+    for _ in range(2):
+        output = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"],
+                     TESTS / "examples" / "pytest")
+        assert "warning" not in output.lower(), output
 
 
-def test_the_mocha_example_starts_the_server_in_its_global_setup() -> None:
+def test_the_mocha_example_starts_the_server_in_its_global_setup_again_and_again() -> None:
     node_binary()
-    run([str(JS / "node_modules" / ".bin" / "mocha"), "--require", "examples/mocha/setup.mjs",
-         "examples/mocha/lobby.test.mjs"], JS)
+    for _ in range(2):
+        run([str(JS / "node_modules" / ".bin" / "mocha"), "--require", "examples/mocha/setup.mjs",
+             "examples/mocha/lobby.test.mjs"], JS)
 
 
-def test_the_playwright_example_drives_the_lobby_page(tmp_path: Path) -> None:
+def test_the_playwright_example_drives_the_lobby_page_again_and_again(tmp_path: Path) -> None:
     node_binary()
     if not Path(CHROMIUM).is_file():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{CHROMIUM} is missing (CI=true: the Playwright example may not be skipped)")
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (make test does)")
-    run([str(JS / "node_modules" / ".bin" / "playwright"), "test", "-c", "examples/playwright"], JS,
-        CHROMIUM=CHROMIUM, PLAYWRIGHT_OUTPUT=str(tmp_path))
+    for attempt in range(2):
+        run([str(JS / "node_modules" / ".bin" / "playwright"), "test", "-c", "examples/playwright"], JS,
+            CHROMIUM=CHROMIUM, PLAYWRIGHT_OUTPUT=str(tmp_path / str(attempt)))
 
 
 def test_the_readme_shows_each_example_as_it_runs() -> None:
     readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
-    for example in ["examples/pytest/test_lobby_example.py", "js/examples/mocha/setup.mjs",
+    for example in ["examples/pytest/pytest.ini", "examples/pytest/test_lobby_example.py", "js/examples/mocha/setup.mjs",
                     "js/examples/mocha/lobby.test.mjs", "js/examples/playwright/playwright.config.mjs",
                     "js/examples/playwright/global-setup.mjs", "js/examples/playwright/lobby.spec.mjs"]:
         assert (TESTS / example).read_text(encoding="utf-8").strip() in readme, f"the README's copy of {example} differs"
