@@ -12,16 +12,23 @@ NEED_NPM = command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v
 	echo "==> installing Node.js and npm (apt-get)" && apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; } || \
 	{ echo "error: Node.js 18+ with npm is needed (apt-get install nodejs npm)"; exit 1; }
 
-.PHONY: run test clean system-tools bench bench-full
+.PHONY: run test clean system-tools bench bench-full lock
 
-$(STAMP): pyproject.toml
+# The exact versions come from requirements.lock (pip-tools; `make lock` writes it anew from pyproject.toml's ranges).
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "error: Python 3.11+ is needed; set PYTHON=python3.11 (or newer)"; exit 1; }
-	@echo "==> creating the virtual environment in $(VENV) and installing game_backend"
+	@echo "==> creating the virtual environment in $(VENV) and installing game_backend from requirements.lock"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet -e '.[dev]'
+	@$(PY) -m pip install --quiet -r requirements.lock
+	@$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+lock: $(STAMP)
+	@$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
 
 $(CLIENT_STAMP): package-lock.json
 	@$(NEED_NPM)

@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import sys
+from importlib.metadata import version
 
 from aiohttp import web
 
@@ -32,6 +33,7 @@ def parse_args(argv: list[str] | None, defaults: Settings) -> tuple[Settings, bo
         "Every flag also has an environment variable, shown in brackets; flags win. "
         "The README's Settings table lists the settings that have no flag.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('game_backend')}")
     parser.add_argument("--ephemeral", action="store_true",
                         help="for other programs' tests: an in-memory database, the test settings (BCRYPT_ROUNDS "
                         "4, START_LEAD_SECONDS 0.5, unless set), one JSON line {\"url\", \"pid\"} on stdout once "
