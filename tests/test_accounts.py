@@ -209,7 +209,7 @@ def test_production_mode_refuses_to_start_with_one_clear_line(env: dict[str, str
     environment = {k: v for k, v in os.environ.items() if k not in {"JWT_SECRET", "CORS_ORIGINS", "MONGODB_URI"}}
     result = subprocess.run([sys.executable, "-m", "game_backend", "--port", "0"], capture_output=True, text=True,
                             timeout=60, env={**environment, **env})
-    assert result.returncode == 1
+    assert result.returncode == 2  # a setting it cannot use
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("game-backend: error: PRODUCTION is on") and expected in lines[0]
 
