@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# npm packages: the socket.io-client bundle the server serves (top level) and the Node test harness (tests/js).
+# npm packages: the socket.io-client bundle the server serves (top level), and the Node players and examples
+# (tests/js), which install the JavaScript test package js/testing as a copy.
 # Each stamp lives inside the node_modules that `npm ci` recreates, so npm runs again only when its lockfile changes.
 CLIENT_STAMP := node_modules/.installed
 JS_STAMP := tests/js/node_modules/.installed
@@ -36,9 +37,9 @@ $(CLIENT_STAMP): package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(JS_STAMP): tests/js/package-lock.json
+$(JS_STAMP): tests/js/package-lock.json js/testing/package.json js/testing/index.mjs
 	@$(NEED_NPM)
-	@echo "==> installing the JavaScript client test harness in tests/js (npm ci)"
+	@echo "==> installing the Node players and the JavaScript test package in tests/js (npm ci)"
 	@cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

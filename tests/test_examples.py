@@ -3,7 +3,7 @@
 Each runs in a process of its own, as a new project's suite would: the pytest
 example with only its own pytest.ini (the fixtures come from the installed
 package's plugin), the Mocha and Playwright examples with `npx`-style binaries
-from tests/js, each starting `game-backend --ephemeral` through harness.mjs.
+from tests/js, each starting `game-backend --ephemeral` through the package js/testing.
 """
 
 from __future__ import annotations

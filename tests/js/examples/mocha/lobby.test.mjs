@@ -1,7 +1,7 @@
 // A Node project's Mocha suite against game_backend: run with
-//   GAME_BACKEND=.venv/bin/game-backend npx mocha --require examples/mocha/setup.mjs examples/mocha/lobby.test.mjs
+//   cd tests/js && GAME_BACKEND=../../.venv/bin/game-backend npx mocha --require examples/mocha/setup.mjs examples/mocha/lobby.test.mjs
 import assert from "node:assert/strict";
-import { seatRoom } from "../../harness.mjs";
+import { seatRoom } from "game-backend-testing";
 
 describe("a lobby", function () {
   this.timeout(20000);

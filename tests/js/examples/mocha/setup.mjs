@@ -1,5 +1,5 @@
 // Mocha global fixtures: one game_backend for the whole run (mocha --require setup.mjs).
-import { startServer } from "../../harness.mjs";
+import { startServer } from "game-backend-testing";
 
 let server;
 

@@ -1,5 +1,5 @@
 // One game_backend for the run; Playwright calls the function returned here when the run ends.
-import { startServer } from "../../harness.mjs";
+import { startServer } from "game-backend-testing";
 
 export default async function globalSetup() {
   const server = await startServer();

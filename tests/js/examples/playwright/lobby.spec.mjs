@@ -1,6 +1,6 @@
 // A player in the browser meets a scripted player (socket.io-client) in a room and they chat.
 import { expect, test } from "@playwright/test";
-import { connectPlayer } from "../../harness.mjs";
+import { connectPlayer } from "game-backend-testing";
 
 test("a guest creates a room, another player joins by its code, and they chat", async ({ page }) => {
   const url = process.env.GAME_URL;

@@ -1,5 +1,5 @@
 // A Node project's Playwright suite against game_backend's lobby page: run with
-//   GAME_BACKEND=.venv/bin/game-backend npx playwright test -c examples/playwright
+//   cd tests/js && GAME_BACKEND=../../.venv/bin/game-backend npx playwright test -c examples/playwright
 // (CHROMIUM names a Chromium to use instead of Playwright's own download.)
 import { defineConfig } from "@playwright/test";
 

@@ -1,6 +1,6 @@
-// game_backend for a Node test suite (Mocha, Jest, Playwright): start the server, sign players in, seat a room.
+// game-backend-testing: game_backend for a Node test suite (Mocha, Jest, Playwright, node --test).
 //
-//   import { startServer, connectPlayer, seatRoom } from "./harness.mjs";
+//   import { startServer, connectPlayer, seatRoom } from "game-backend-testing";
 //
 //   const server = await startServer();                  // `game-backend --ephemeral --port 0`: its own database
 //   const { code, players: [ann, bob] } = await seatRoom(server.url, "ann", "bob");
@@ -8,33 +8,71 @@
 //   const message = await bob.expect("message");         // the payload, or a rejection listing what did arrive
 //   await server.stop();
 //
-// The command is `game-backend` on the PATH, or the GAME_BACKEND environment variable (for example
-// `.venv/bin/game-backend`). The server exits by itself if this process dies (its stdin closes).
+// The command is `game-backend` on the PATH, or the GAME_BACKEND environment variable (a path relative to the
+// current folder works too). The server's log stays out of the test output unless asked for (`log: true`, or
+// GAME_BACKEND_LOG=1); a server that does not start says why, with its log's last lines. The server exits by
+// itself if this process dies (its stdin closes).
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { createInterface } from "node:readline";
 import { io } from "socket.io-client";
 
 const WAIT = 5000;
+const KEPT_LOG_LINES = 40;
 
-/** Start `game-backend --ephemeral`; resolves with {url, pid, stop()} once it serves. */
-export function startServer({ command = process.env.GAME_BACKEND || "game-backend", args = [], env = {},
+/**
+ * @typedef {object} Server
+ * @property {string} url   the server's base URL, such as `http://127.0.0.1:41025`
+ * @property {number} pid   its process id
+ * @property {() => Promise<number | string>} stop   stop it (SIGTERM) and wait until it has exited
+ */
+
+/** The command to run: GAME_BACKEND (a path relative to the current folder resolved) or `game-backend`. */
+function serverCommand(command) {
+  const named = command ?? process.env.GAME_BACKEND ?? "game-backend";
+  const local = resolvePath(named);
+  return named.includes("/") && existsSync(local) ? local : named;
+}
+
+/**
+ * Start `game-backend --ephemeral` on a free port, with an in-memory database of its own.
+ * @param {object} [options]
+ * @param {string} [options.command]   the command (default: GAME_BACKEND, or `game-backend` on the PATH)
+ * @param {string[]} [options.args]    more arguments
+ * @param {Record<string, string>} [options.env]   settings, by their variables (`{HIT_RATE: "5"}`)
+ * @param {boolean} [options.log]      show the server's log (default: GAME_BACKEND_LOG=1, otherwise hidden)
+ * @param {number} [options.timeout]   milliseconds to wait for it to serve
+ * @returns {Promise<Server>}
+ */
+export function startServer({ command, args = [], env = {}, log = process.env.GAME_BACKEND_LOG === "1",
                               timeout = 30000 } = {}) {
-  const child = spawn(command, ["--ephemeral", "--port", "0", ...args], {
+  const program = serverCommand(command);
+  const child = spawn(program, ["--ephemeral", "--port", "0", ...args], {
     env: { ...process.env, ...env },
-    stdio: ["pipe", "pipe", "inherit"],
+    stdio: ["pipe", "pipe", log ? "inherit" : "pipe"],
   });
+  const kept = [];
+  if (!log) {
+    createInterface({ input: child.stderr }).on("line", (line) => {
+      kept.push(line);
+      if (kept.length > KEPT_LOG_LINES) kept.shift();
+    });
+  }
+  const said = () => (kept.length ? `; its log ended with:\n${kept.join("\n")}` : "");
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} did not start within ${timeout} ms`)), timeout);
-    child.once("error", (error) => reject(new Error(`could not run ${command}: ${error.message}`)));
-    exited.then((code) => reject(new Error(`${command} exited (${code}) before serving`)));
+    const timer = setTimeout(() => reject(new Error(`${program} did not start within ${timeout} ms${said()}`)),
+                             timeout);
+    child.once("error", (error) => reject(new Error(`could not run ${program}: ${error.message} (put ` +
+                                                    "game-backend on the PATH, or name it in GAME_BACKEND)")));
+    exited.then((code) => reject(new Error(`${program} exited (${code}) before serving${said()}`)));
     createInterface({ input: child.stdout }).once("line", (line) => {
       clearTimeout(timer);
       const { url, pid } = JSON.parse(line);
       resolve({
         url,
         pid,
-        /** Stop the server (SIGTERM) and wait until it has exited. */
         async stop() {
           if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
           return exited;
@@ -44,7 +82,12 @@ export function startServer({ command = process.env.GAME_BACKEND || "game-backen
   });
 }
 
-/** A guest sign-in: resolves with the token for the handshake's `auth`. */
+/**
+ * A guest sign-in.
+ * @param {string} url   the server's base URL
+ * @param {string} nickname
+ * @returns {Promise<string>} the token for the handshake's `auth`
+ */
 export async function signIn(url, nickname) {
   const response = await fetch(`${url}/api/users/guest`, {
     method: "POST",
@@ -56,7 +99,7 @@ export async function signIn(url, nickname) {
   return body.jwtoken;
 }
 
-/** One socket.io-client that records every event it receives. */
+/** One socket.io-client that records every event it receives (`received`: `[event, ...args]`, in order). */
 export class Player {
   constructor(nickname, token, socket) {
     this.nickname = nickname;
@@ -111,7 +154,13 @@ export class Player {
   }
 }
 
-/** Sign a guest in and connect; resolves once connected. `options` go to socket.io-client (e.g. transports). */
+/**
+ * Sign a guest in and connect a socket.io-client for it.
+ * @param {string} url   the server's base URL
+ * @param {string} nickname
+ * @param {object} [options]   socket.io-client's options (`{transports: ["polling"]}`)
+ * @returns {Promise<Player>} once connected
+ */
 export async function connectPlayer(url, nickname, options = {}) {
   const token = await signIn(url, nickname);
   const socket = io(url, { auth: { token }, reconnection: false, forceNew: true, ...options });
@@ -123,7 +172,12 @@ export async function connectPlayer(url, nickname, options = {}) {
   return player;
 }
 
-/** A new room with these players seated, the first hosting; resolves with {code, players} once all see all. */
+/**
+ * A new room with these players seated, the first hosting.
+ * @param {string} url   the server's base URL
+ * @param {...string} nicknames
+ * @returns {Promise<{code: string, players: Player[]}>} once every player sees every other seated
+ */
 export async function seatRoom(url, ...nicknames) {
   const players = [];
   for (const nickname of nicknames) players.push(await connectPlayer(url, nickname));
