@@ -14,7 +14,8 @@ from .dbstate import inspected
 
 # Modules whose fixtures every test module may ask for by name, without importing them.
 pytest_plugins = ["tests.accounts", "tests.cluster", "tests.hostile", "tests.js_players"]
-collect_ignore = ["examples"]  # other projects' suites, each run in a process of its own by test_examples.py
+# Other projects' suites, each run in a process of its own: by test_examples.py and test_release.py.
+collect_ignore = ["examples", "downstream"]
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ The server side is python-socketio's own instrumentation
 (`AsyncServer.instrument`: an `/admin` namespace that reports sockets, rooms,
 events and server stats); the page is the `@socket.io/admin-ui` npm
 package's `ui/dist`, installed by `npm ci` from the repository's
-package-lock.json and served here, so no page of admin.socket.io is needed.
+package-lock.json (or copied into the wheel, see assets.py) and served here,
+so no page of admin.socket.io is needed.
 Read-only by default (ADMIN_READ_ONLY). The instrumentation wraps the
 client manager's emit and room changes to report them: it costs every emit
 something, which is why it is off unless configured.
@@ -13,16 +14,16 @@ something, which is why it is off unless configured.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from aiohttp import web
 
 from ..app_keys import SIO
 from ..config import Settings
+from .assets import located
 
 log = logging.getLogger(__name__)
 
-UI_DIR = Path(__file__).resolve().parents[2] / "node_modules" / "@socket.io" / "admin-ui" / "ui" / "dist"
+UI_DIR = located("admin-ui")
 NAMESPACE = "/admin"
 
 

@@ -4,8 +4,9 @@ The Node.js Socket.IO server serves its client bundle so that a page needs no
 CDN; this does the same. The files come from the `socket.io-client` npm
 package that `make run` / `make test` install with `npm ci` from the
 repository's package-lock.json, so the served client is a pinned release and
-no copy is committed. SOCKETIO_CLIENT_DIR points elsewhere (the package's
-`dist` folder) when the server is installed without the repository.
+no copy is committed; an installed wheel holds a copy made at build time
+(assets.py). SOCKETIO_CLIENT_DIR points elsewhere (the package's `dist`
+folder).
 
 The routes name the files exactly: every other path under /socket.io/ stays
 the Engine.IO server's (its endpoint is `/socket.io/` itself).
@@ -21,10 +22,11 @@ from aiohttp import web
 
 from ..app_keys import SETTINGS
 from ..config import Settings
+from .assets import located
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "node_modules" / "socket.io-client" / "dist"
+DEFAULT_DIR = located("socket.io-client")
 # The msgpack bundle is left out: it speaks a parser this server does not use.
 FILES = ("socket.io.js", "socket.io.min.js", "socket.io.esm.min.js")
 CONTENT_TYPES = {".js": "application/javascript; charset=utf-8", ".map": "application/json; charset=utf-8"}

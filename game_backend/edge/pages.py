@@ -14,9 +14,11 @@ from pathlib import Path
 
 from aiohttp import web
 
+from .assets import located
+
 log = logging.getLogger(__name__)
 
-FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend"
+FRONTEND_DIR = located("frontend")
 STATIC_PREFIX = "/static/"
 
 

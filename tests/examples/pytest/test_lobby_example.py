@@ -1,5 +1,5 @@
 """A project's own tests against game_backend, with the fixtures its pytest plugin gives (pip install
-'game_backend[testing]'): `game_server`, `players`, `room`. Run with `pytest` and nothing else to set up."""
+'game_backend-*.whl[testing]'): `game_server`, `players`, `room`. Run with `pytest` and nothing else to set up."""
 
 from game_backend.testing import rest
 
