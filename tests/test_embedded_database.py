@@ -22,7 +22,7 @@ from game_backend.storage.embedded import (
 
 from .servers import ServerProcess
 
-WAIT = 15.0
+WAIT = 30.0  # a database stopping under a busy machine (the whole suite on two workers) may take its time
 
 
 def databases_on(data_dir: Path) -> list[int]:
