@@ -128,9 +128,13 @@ async def test_a_player_whose_process_dies_recovers_the_missed_events_on_another
         await away.wait_for(f"players{code}", lambda a: len(a[0]) == 3)
 
         dead = NODES.index(node_of(await away.connected()))
+        seen_by_host = len(host.records)
         balanced.servers[dead].kill()
         await away.record(lambda r: r["type"] == "disconnect")
-        seen_by_host = len(host.records)
+        # A surviving process claims the dead one at once (its pid is gone from this machine) and records its
+        # players as gone: the room hears that `away` went offline, and so will `away`, replayed.
+        await host.record(lambda r: r["type"] == "event" and r["event"] == "userStatus"
+                          and r["args"][0] == {"nickname": "away", "online": False})
         assert (await host.call("sendMessage", "while you were away"))["ok"] is True
         assert (await other.call("ready"))["ok"] is True
         # `other` may be on another process than the host: the ready's events reach the host through Redis,
@@ -140,7 +144,7 @@ async def test_a_player_whose_process_dies_recovers_the_missed_events_on_another
         assert (await host.call("sendMessage", "still away"))["ok"] is True
         await host.wait_for("message", lambda a: a[0]["chat"] == "still away")
         missed = [(r["event"], r["args"]) for r in host.records[seen_by_host:] if r["type"] == "event"]
-        assert [event for event, _ in missed] == ["message", "readyStatus", "allReady", "message"]
+        assert [event for event, _ in missed] == ["userStatus", "message", "readyStatus", "allReady", "message"]
 
         reconnected_at = len(away.records)
         await away.reconnect()
