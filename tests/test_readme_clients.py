@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 

@@ -34,7 +34,8 @@ SERVED = ["frontend/index.html", "socket.io-client/socket.io.js", "admin-ui/inde
 def run(command: list[str], cwd: Path, timeout: float = 300, **env: str) -> str:
     finished = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, **env})
-    assert finished.returncode == 0, f"{' '.join(command)} failed:\n{finished.stdout[-4000:]}\n{finished.stderr[-4000:]}"
+    said = f"{finished.stdout[-4000:]}\n{finished.stderr[-4000:]}"
+    assert finished.returncode == 0, f"{' '.join(command)} failed:\n{said}"
     return finished.stdout + finished.stderr
 
 

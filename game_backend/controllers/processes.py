@@ -65,7 +65,7 @@ async def heartbeats(db: Database) -> dict[str, Heartbeat]:
 
 async def claim(db: Database, process: str, beat: Any) -> bool:
     """Take `process` for dead if its counter still reads `beat`; True for the one caller that does."""
-    return (await db.processes.delete_one({"_id": process, "beat": beat})).deleted_count == 1
+    return bool((await db.processes.delete_one({"_id": process, "beat": beat})).deleted_count == 1)
 
 
 async def retire(db: Database, process: str) -> None:
