@@ -4,7 +4,7 @@ SecantusDB speaks the MongoDB wire protocol on a real socket, so the server and
 the tests talk to it exactly as they would to `mongod`. It is started on a free
 127.0.0.1 port, waited for until it answers `ping`, and stopped on exit.
 
-It dies with the server: on Linux the child asks the kernel for a signal when
+It dies with the server: on Linux the child asks the kernel to kill it when
 its parent goes (PR_SET_PDEATHSIG), so even a `kill -9` of the server stops
 it. A database an earlier run left behind on the same data directory (which
 would hold its files locked) is found at start, stopped, and logged.
@@ -58,9 +58,15 @@ def _find_command() -> str:
 
 
 def _die_with_parent() -> None:
-    """In the child, before it runs: be sent SIGTERM when the parent dies (Linux's PR_SET_PDEATHSIG)."""
+    """In the child, before it runs: be killed when the parent dies (Linux's PR_SET_PDEATHSIG).
+
+    SIGKILL, not SIGTERM: the kernel sends the signal once for each thread of the dying parent the child is
+    handed to in turn, and a burst of SIGTERMs deadlocks SecantusDB's own handler (it re-enters while holding
+    a lock; seen once, a database left running for good). With --sync-on-commit a kill loses no acknowledged
+    write; a clean stop (EmbeddedDatabase.stop) still sends one SIGTERM.
+    """
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _stop_leftover(storage: str) -> None:
