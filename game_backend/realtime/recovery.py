@@ -33,7 +33,7 @@ from pymongo.errors import PyMongoError
 
 from ..controllers.rooms import CODE_ALPHABET, CODE_LENGTH
 from ..storage.database import Database
-from ..storage.deadline import fresh_context
+from ..storage.deadline import detached
 from ..storage.documents import now
 
 log = logging.getLogger(__name__)
@@ -112,8 +112,7 @@ class RoomJournal:
             self._pending += [{"room": code, "offset": offset, "at": moment, "event": event, "args": list(args)}
                               for code in codes]
             if self._writer is None or self._writer.done():
-                # A task of its own, free of the deadline of the event that happened to start it.
-                self._writer = asyncio.get_running_loop().create_task(self._write(), context=fresh_context())
+                self._writer = detached(self._write())  # free of the deadline of the event that started it
         args.append(offset)
 
     async def _write(self) -> None:

@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 
 import pymongo
 
-from .deadline import MINIMUM_SECONDS, ends_at, fresh_context
+from .deadline import MINIMUM_SECONDS, detached, ends_at
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,11 +39,10 @@ class Batcher(Generic[T, R]):
         self._running: asyncio.Task[None] | None = None
 
     async def submit(self, request: T) -> R:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[R] = loop.create_future()
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((request, ends_at(), future))
         if self._running is None or self._running.done():
-            self._running = loop.create_task(self._drain(), context=fresh_context())
+            self._running = detached(self._drain())
         return await future
 
     async def _drain(self) -> None:

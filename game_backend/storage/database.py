@@ -7,9 +7,8 @@ Controllers are written against the API that motor and PyMongo's own
 
 from __future__ import annotations
 
-from typing import Any
-
 import time
+from typing import Any
 
 import pymongo
 from pymongo import ASCENDING, DESCENDING, IndexModel

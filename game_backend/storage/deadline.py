@@ -18,8 +18,8 @@ Past the deadline the caller answers UNAVAILABLE (503 over REST). A write the
 database took just before the deadline may still be applied when it wakes up;
 that is why every retried write here is idempotent.
 
-Background work that outlives a request (a batch writer, the sweep) starts
-with `fresh_context()`, so that it does not inherit the deadline of the
+Background work that outlives a request (a batch writer, the journal's
+writer) runs `detached`, so that it does not inherit the deadline of the
 request that happened to start it.
 """
 
@@ -76,11 +76,6 @@ def ends_at() -> float | None:
     return _ENDS_AT.get()
 
 
-def fresh_context() -> contextvars.Context:
-    """A context with no request's deadline in it, for a task that outlives the request that starts it."""
-    return contextvars.Context()
-
-
 def detached(coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-    """Run `coroutine` as a task of its own, free of the calling request's deadline."""
-    return asyncio.get_running_loop().create_task(coroutine, context=fresh_context())
+    """Run `coroutine` as a task of its own, in an empty context: free of the calling request's deadline."""
+    return asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())
