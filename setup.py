@@ -8,6 +8,7 @@ An sdist holds the copies, so a wheel built from it needs npm no more. `_assets/
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,22 +18,27 @@ from setuptools.command.build_py import build_py
 from setuptools.command.sdist import sdist
 
 ROOT = Path(__file__).resolve().parent
-ASSETS = ROOT / "game_backend" / "_assets"
-SOURCES = {  # as game_backend/edge/assets.py names them
-    "frontend": ROOT / "frontend",
-    "socket.io-client": ROOT / "node_modules" / "socket.io-client" / "dist",
-    "admin-ui": ROOT / "node_modules" / "@socket.io" / "admin-ui" / "ui" / "dist",
-}
+
+
+def _assets_module():  # type: ignore[no-untyped-def]
+    """game_backend/edge/assets.py, which names the sets and where they go, read on its own: importing the
+    package would need its dependencies, which a build environment does not have."""
+    spec = importlib.util.spec_from_file_location("assets", ROOT / "game_backend" / "edge" / "assets.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def bundle_assets() -> None:
     if not (ROOT / "package-lock.json").is_file():
         return  # an sdist's build: its _assets/ came with it
-    if not all(source.is_dir() for source in SOURCES.values()):
+    assets = _assets_module()
+    if not all(source.is_dir() for source in assets.SOURCES.values()):
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
-    shutil.rmtree(ASSETS, ignore_errors=True)
-    for name, source in SOURCES.items():
-        shutil.copytree(source, ASSETS / name)
+    shutil.rmtree(assets.PACKAGED, ignore_errors=True)
+    for name, source in assets.SOURCES.items():
+        shutil.copytree(source, assets.PACKAGED / name)
 
 
 class BuildPy(build_py):
