@@ -14,6 +14,8 @@ import pymongo
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.monitoring import CommandFailedEvent, CommandListener, CommandStartedEvent, CommandSucceededEvent
 
+from game_backend.storage import cancel_safe_waits
+
 DRIVERS = ("motor", "pymongo")
 DEFAULT_TIMEOUT = 3.0
 
@@ -113,6 +115,7 @@ def make_client(uri: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOU
 
         return AsyncIOMotorClient(uri, **options)
     if driver == "pymongo":
+        cancel_safe_waits.install()
         return pymongo.AsyncMongoClient(uri, **options)
     raise ValueError(f"unknown MONGO_DRIVER {driver!r}: choose one of {', '.join(DRIVERS)}")
 

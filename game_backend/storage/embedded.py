@@ -124,12 +124,13 @@ def _terminate(pid: int, grace: float = 10.0) -> None:
 
 
 class EmbeddedDatabase:
-    """A SecantusDB child process. `data_dir=None` keeps the data in memory only."""
+    """A SecantusDB child process. `data_dir=None` keeps the data in memory only; `port=None` takes a free one."""
 
-    def __init__(self, data_dir: str | Path | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, data_dir: str | Path | None = None, host: str = "127.0.0.1", port: int | None = None) -> None:
         self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
         self.host = host
-        self.port: int | None = None
+        self.port: int | None = None  # chosen when it starts
+        self._fixed_port = port
         self._process: subprocess.Popen[bytes] | None = None
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
 
@@ -167,7 +168,7 @@ class EmbeddedDatabase:
             storage = ":memory:"
         # A private working directory, so that no stray ./secantusd.toml is picked up.
         self._workdir = tempfile.TemporaryDirectory(prefix="secantusd-")
-        self.port = free_port(self.host)
+        self.port = self._fixed_port or free_port(self.host)
         where = storage if self.data_dir is not None else "memory"
         log.info("starting the embedded database (SecantusDB) on %s:%s, data in %s", self.host, self.port, where)
         with open(self.log_path, "ab") as log_file:
