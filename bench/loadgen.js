@@ -18,6 +18,10 @@
 //   {"cmd": "storm", "url", "prefix", "count", "seconds"}  signs in `count` guests over REST, then opens
 //       their sockets (auth {token}) spread evenly over `seconds`, all at once in flight; answers how many
 //       connected, how many failed and the first error, then closes them.
+//   {"cmd": "seat", "url", "prefix", "count", "concurrency"}  seats `count` players in rooms of 4, `concurrency`
+//       at a time, as a game's players arrive: guest sign-in, create (the first of a room) or join over REST,
+//       a socket with auth {token}, then joinRoom. Answers how many were seated, the failures and the first
+//       error, the whole time and each joinRoom ack's latency (ms); the sockets stay open until "unseat".
 //   Both setup and idle take "urls" too: sockets then go to each URL in turn.
 //   {"cmd": "close_idle"}, {"cmd": "close"}, {"cmd": "quit"}
 //
@@ -263,6 +267,49 @@ async function idle(command) {
   return { open: idleSockets.length, failed, firstError, ms: Math.round(performance.now() - started) };
 }
 
+let seatedSockets = [];
+
+async function seat(command) {
+  const codes = new Map(); // room index -> a promise of its code, settled by the room's first player
+  const joinMs = [];
+  let failed = 0;
+  let firstError = null;
+  const started = performance.now();
+  const arrive = async (n) => {
+    const room = Math.floor(n / 4);
+    const nickname = `${command.prefix}r${room}s${n % 4}`;
+    let created;
+    if (n % 4 === 0) codes.set(room, new Promise((resolve) => { created = resolve; }));
+    try {
+      const token = (await rest(command.url, "POST", "/api/users/guest", { nickname })).jwtoken;
+      let code;
+      if (created) {
+        code = (await rest(command.url, "POST", "/api/rooms/create", { type: "codeGame" }, token)).code;
+        created(code);
+      } else {
+        code = await codes.get(room);
+        if (code === null) throw new Error(`room ${room} was never created`);
+        await rest(command.url, "PATCH", `/api/rooms/join/${code}`, undefined, token);
+      }
+      const socket = await connect(command.url, { token });
+      seatedSockets.push(socket);
+      const sent = performance.now();
+      await call(socket, "joinRoom", { nickname, code });
+      joinMs.push(performance.now() - sent);
+    } catch (error) {
+      if (created) created(null);
+      failed++;
+      firstError = firstError || String(error && error.message);
+    }
+  };
+  // A pool of `concurrency` players in flight; a room's first player starts before the other three.
+  let next = 0;
+  await Promise.all([...Array(command.concurrency).keys()].map(async () => {
+    while (next < command.count) await arrive(next++);
+  }));
+  return { seated: joinMs.length, failed, firstError, ms: Math.round(performance.now() - started), joinMs };
+}
+
 async function storm(command) {
   const tokens = await inBatches([...Array(command.count).keys()], CONCURRENCY, async (n) =>
     (await rest(command.url, "POST", "/api/users/guest", { nickname: `${command.prefix}${n}` })).jwtoken);
@@ -296,6 +343,12 @@ const commands = {
   chat,
   idle,
   storm,
+  seat,
+  unseat: async () => {
+    const answer = closeAll(seatedSockets);
+    seatedSockets = [];
+    return answer;
+  },
   close_idle: async () => {
     const answer = closeAll(idleSockets);
     idleSockets = [];

@@ -76,6 +76,15 @@ def rows(ours: list[Run], theirs: list[Run], plan: Any) -> list[tuple[str, str, 
         False, 2, " ms")
     add("relay at 80% of the server's own highest: p99",
         lambda r: (r.get("four_fifths") or {}).get("latency_ms", {}).get("p99"), False, 2, " ms")
+    for index, count in enumerate(plan.seat_counts):
+        def seat(r: Run, index: int = index) -> dict[str, Any]:
+            return (r.get("seating") or [{}] * (index + 1))[index]
+        add(f"players seated per second, {count:,} players {plan.seat_concurrency} at a time (sign-in, REST create "
+            "or join, socket, joinRoom)", lambda r, seat=seat: seat(r).get("per_s"), True)
+        add(f"time per seated player, {count:,} players", lambda r, seat=seat: seat(r).get("ms_per_player"),
+            False, 1, " ms")
+        add(f"joinRoom ack p99, {count:,} players", lambda r, seat=seat: seat(r).get("join_room_ack_ms", {}).get("p99"),
+            False, 1, " ms")
     add(f"connection storm: of {plan.storm_clients:,} signed-in clients connecting within {plan.storm_seconds:g} s, "
         "connected", lambda r: (r.get("storm") or {}).get("connected"), True)
     add("chat (sendMessage + ack; ours stored in the database, Node's in memory): msg/s",

@@ -12,6 +12,7 @@ step by step, goes to bench/results/<time>-<plan>.json.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -23,13 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generators import Generators  # noqa: E402
 from report import machine, markdown, rows, say, scale_out_markdown, split_cost_line  # noqa: E402
 from servers import BENCH, Cluster, NodeCluster, Server, game_backend, node_peer  # noqa: E402
-from workloads import Plan, chat, idle_memory, ramp, relay_step, setup_rooms, storm  # noqa: E402
+from workloads import Plan, chat, idle_memory, ramp, relay_step, seating, setup_rooms, storm  # noqa: E402
 
 PLANS = {
     "short": Plan(name="short", rooms=50, step_seconds=2.0, ramp_start=6000, ramp_factor=1.6, bisections=1,
                   moderate=6000, chat_clients=64, chat_seconds=2.0, idle_counts=(1000, 3000), rounds=1),
     "full": Plan(name="full", rooms=100, step_seconds=5.0, ramp_start=6000, ramp_factor=1.4, bisections=3,
-                 moderate=6000, chat_clients=64, chat_seconds=5.0, idle_counts=(1000, 3000), rounds=2),
+                 moderate=6000, chat_clients=64, chat_seconds=5.0, idle_counts=(1000, 3000), rounds=2,
+                 seat_counts=(300, 1000, 3000)),
 }
 # The `hit` fields the load sends besides code, nickname, currentScore (a sequence number) and combo (the step).
 HIT = {"instrument": "drum", "motionType": "hit"}
@@ -40,7 +42,7 @@ def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: fr
     """Every workload (less those in `skip`) against one freshly started server."""
     say(f"{server.name}: starting")
     server.start()
-    memory = chatting = None
+    memory = chatting = seated = None
     try:
         with Generators(generator_count) as generators:
             if "memory" not in skip:
@@ -48,17 +50,25 @@ def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: fr
                 say("  idle memory: " + ", ".join(f"{p['sockets']} sockets {p['kb_per_socket']:.1f} KB each"
                                                   + (f" ({p['failed']} failed: {p['first_error']})" if p["failed"] else "")
                                                   for p in memory["points"]))
-            setup = setup_rooms(server, generators, plan.rooms, HIT, placement)
-            say(f"  {setup['clients']} players in {plan.rooms} rooms ready in {setup['ms']} ms")
-            relay = ramp(server, generators, plan, say)
-            moderate = relay_step(server, generators, plan, plan.moderate)
-            say(f"  at {plan.moderate}/s: latency {moderate['latency_ms']}, server {100 * moderate['server_cpu_core']:.0f}%")
-            half = four_fifths = None
-            if relay["best"]:
-                half = relay_step(server, generators, plan, relay["best"]["delivered_per_s"] / 2)
-                say(f"  at half of highest ({half['target_per_s']}/s): latency {half['latency_ms']}")
-                four_fifths = relay_step(server, generators, plan, relay["best"]["delivered_per_s"] * 0.8)
-                say(f"  at 80% of highest ({four_fifths['target_per_s']}/s): latency {four_fifths['latency_ms']}")
+            if "seat" not in skip:  # first, into an idle server, as an evening's players arrive
+                seated = seating(server, generators, plan)
+                say("  seating: " + ", ".join(f"{p['seated']} of {p['players']} in {p['seconds']:g} s "
+                                              f"({p['ms_per_player']:g} ms a player, joinRoom p99 "
+                                              f"{p['join_room_ack_ms']['p99']} ms)"
+                                              + (f", first error: {p['first_error']}" if p["first_error"] else "")
+                                              for p in seated))
+            setup = relay = moderate = half = four_fifths = None
+            if "relay" not in skip:
+                setup = setup_rooms(server, generators, plan.rooms, HIT, placement)
+                say(f"  {setup['clients']} players in {plan.rooms} rooms ready in {setup['ms']} ms")
+                relay = ramp(server, generators, plan, say)
+                moderate = relay_step(server, generators, plan, plan.moderate)
+                say(f"  at {plan.moderate}/s: latency {moderate['latency_ms']}, server {100 * moderate['server_cpu_core']:.0f}%")
+                if relay["best"]:
+                    half = relay_step(server, generators, plan, relay["best"]["delivered_per_s"] / 2)
+                    say(f"  at half of highest ({half['target_per_s']}/s): latency {half['latency_ms']}")
+                    four_fifths = relay_step(server, generators, plan, relay["best"]["delivered_per_s"] * 0.8)
+                    say(f"  at 80% of highest ({four_fifths['target_per_s']}/s): latency {four_fifths['latency_ms']}")
             # Chat before the storm: the storm's 2,000 departures keep an embedded database busy for seconds.
             if "chat" not in skip:
                 chatting = chat(server, generators, plan)
@@ -73,7 +83,8 @@ def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: fr
     finally:
         server.stop()
     return {"server": server.name, "memory": memory, "setup": setup, "relay": relay, "moderate": moderate,
-            "half": half, "four_fifths": four_fifths, "storm": stormed, "chat": chatting}
+            "half": half, "four_fifths": four_fifths, "storm": stormed, "chat": chatting,
+            "seating": seated}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,12 +104,16 @@ def main(argv: list[str] | None = None) -> int:
                              "every room split across both, and Node")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --workers above 1")
     parser.add_argument("--code", type=Path, help="run game_backend from this checkout (e.g. a git worktree of an older commit)")
-    parser.add_argument("--skip", action="append", default=[], choices=["memory", "chat", "storm"],
+    parser.add_argument("--skip", action="append", default=[], choices=["memory", "relay", "chat", "storm", "seat"],
                         help="leave a workload out (repeatable), for quicker comparisons while developing")
+    parser.add_argument("--seat", type=int, action="append", metavar="PLAYERS",
+                        help="seat this many players instead of the plan's counts (repeatable), e.g. --seat 3000")
     parser.add_argument("--python", help="the interpreter that runs game_backend (default: this one)")
     parser.add_argument("--label", default="", help="a word for the results file name")
     args = parser.parse_args(argv)
     plan = PLANS["full" if args.full else "short"]
+    if args.seat:
+        plan = dataclasses.replace(plan, seat_counts=tuple(args.seat))
     results = BENCH / "results"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     settings = dict(item.split("=", 1) for item in args.set)
@@ -150,7 +165,7 @@ def scale_out(args: argparse.Namespace, plan: Plan, results: Path, stamp: str, s
         ("node", lambda: node_peer(results), "player"),
         ("node x2, rooms split", lambda: NodeCluster(results, 2, args.redis_url), "player"),
     ]
-    skip = frozenset({"memory", "chat", "storm"})
+    skip = frozenset({"memory", "chat", "storm", "seat"})
     runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in variants}
     for _ in range(plan.rounds):
         for label, make, placement in variants:

@@ -38,6 +38,8 @@ class Plan:
     rounds: int
     storm_clients: int = 2000
     storm_seconds: float = 3.0
+    seat_counts: tuple[int, ...] = (300, 1000)
+    seat_concurrency: int = 50
 
 
 def split(total: int, parts: int) -> list[int]:
@@ -198,6 +200,33 @@ def chat(server: Server | Cluster, generators: Generators, plan: Plan) -> dict[s
         "database_cpu_core": (server.helpers_cpu() - helpers0) / wall,
         "generator_cpu_core": max(answer["cpu"] for answer in answers),
     }
+
+
+def seating(server: Server | Cluster, generators: Generators, plan: Plan) -> list[dict[str, Any]]:
+    """Players arriving, `plan.seat_concurrency` at a time (shared by the generators), seated in rooms of 4:
+    sign-in, create or join over REST, a socket, joinRoom. Each count seats anew into the rooms the last left:
+    the seated stay until the count is done, then leave."""
+    points = []
+    for count in plan.seat_counts:
+        per = split(count, len(generators.all))
+        concurrency = split(plan.seat_concurrency, len(generators.all))
+        before = server.cpu()
+        answers = generators.run([{"cmd": "seat", "url": server.url, "prefix": f"p{count}g{i}x", "count": n,
+                                   "concurrency": c} for i, (n, c) in enumerate(zip(per, concurrency, strict=True))],
+                                 timeout=900)
+        seconds = max(answer["ms"] for answer in answers) / 1000
+        seated = sum(answer["seated"] for answer in answers)
+        points.append({
+            "players": count, "seated": seated, "failed": sum(answer["failed"] for answer in answers),
+            "first_error": next((answer["firstError"] for answer in answers if answer["firstError"]), None),
+            "seconds": round(seconds, 2), "per_s": round(seated / seconds, 1) if seconds else 0.0,
+            "ms_per_player": round(1000 * seconds / count, 2),
+            "join_room_ack_ms": Latency.of([ms for answer in answers for ms in answer["joinMs"]]).as_dict(),
+            "server_cpu_s": round(server.cpu() - before, 2),
+        })
+        generators.each({"cmd": "unseat"}, timeout=60)
+        wait_until_quiet(server, limit=30)
+    return points
 
 
 def storm(server: Server | Cluster, generators: Generators, plan: Plan) -> dict[str, Any] | None:

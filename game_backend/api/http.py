@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -9,11 +10,12 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from ..app_keys import DB, SETTINGS
+from ..app_keys import DB, METRICS, SETTINGS
 from ..controllers import users
 from ..errors import GameError, internal, unavailable
 from ..identity.tokens import Identity, read_token
 from ..storage.deadline import deadline, is_outage
+from ..storage.round_trips import counted
 from ..validation import parse
 
 log = logging.getLogger(__name__)
@@ -37,11 +39,13 @@ async def json_errors(
 ) -> web.StreamResponse:
     """Every failure of an /api route answers `{"message", "code"}` with a fitting status (scoped to /api/).
 
-    The route's database work keeps one deadline (DATABASE_TIMEOUT): past it, 503 UNAVAILABLE.
+    The route's database work keeps one deadline (DATABASE_TIMEOUT): past it, 503 UNAVAILABLE. Its database
+    commands are counted for the metrics, under the route's name (`PATCH /api/rooms/join/{code}`).
     """
     try:
-        async with deadline(request.app[SETTINGS].database_timeout):
-            return await handler(request)
+        with counted(_commands_counter(request)):
+            async with deadline(request.app[SETTINGS].database_timeout):
+                return await handler(request)
     except GameError as error:
         return error_response(error)
     except web.HTTPRequestEntityTooLarge:
@@ -59,6 +63,16 @@ async def json_errors(
             return error_response(unavailable())
         log.exception("%s %s failed", request.method, request.path)
         return error_response(internal())
+
+
+def _commands_counter(request: web.Request) -> Callable[[int], None] | None:
+    """Where the route's database commands are counted (with METRICS on): under the route's name, as
+    `PATCH /api/rooms/join/{code}`; an unknown path is no route, and counted nowhere."""
+    metrics = request.app.get(METRICS)
+    route = request.match_info.route.resource
+    if metrics is None or route is None:
+        return None
+    return functools.partial(metrics.database_commands, f"{request.method} {route.canonical}")
 
 
 async def read_body(request: web.Request, schema: type[T]) -> T:

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import GameError, game_in_progress, not_in_room, room_not_found
 from ..storage.database import Database
 from ..storage.documents import jsonable, now
 from ..storage.leases import held
+from ..storage.updates import update_and_read
 from . import games, songs
 from .rules import Rule, matching, refusal
 
@@ -43,7 +43,6 @@ NEW_PLAYER_INSTRUMENT = "select"
 
 ROOM_FIELDS = {"_id": 0, "code": 1, "type": 1, "hostName": 1, "players": 1, "song": 1, "gameState": 1, "createdAt": 1}
 PLAYER_FIELDS = ("nickname", "instrument", "isReady")
-AFTER = ReturnDocument.AFTER
 
 
 # The rules of a room, each written once (see rules.py).
@@ -131,11 +130,16 @@ def all_ready(room: dict[str, Any]) -> bool:
 
 async def _update(db: Database, code: str, rules: list[Rule], update: Any, **options: Any) -> dict[str, Any]:
     """Apply `update` to room `code` if it keeps every rule; the room afterwards, or the first broken rule's refusal."""
-    room = await db.rooms.find_one_and_update(matching({"code": code}, rules), update, projection=ROOM_FIELDS,
-                                              return_document=AFTER, **options)
+    room = await _changed(db, code, matching({"code": code}, rules), update, **options)
     if room is None:
         raise await refusal(db.rooms, {"code": code}, rules)
     return room
+
+
+async def _changed(db: Database, code: str, condition: dict[str, Any], update: Any,
+                   **options: Any) -> dict[str, Any] | None:
+    """Room `code` after `update`, or None if `condition` (which names the room by its code) matched nothing."""
+    return await update_and_read(db.rooms, {"code": code}, condition, update, ROOM_FIELDS, **options)
 
 
 async def create_room(db: Database, nickname: str, room_type: str = "codeGame") -> Seat:
@@ -182,18 +186,28 @@ async def join_room(db: Database, code: str, nickname: str) -> Seat:
     """Take a seat in room `code`; a player already seated there keeps the seat."""
     rules = [exists(code), waiting(code), free_seat(code)]
     async with held(db, f"seat:{nickname}"):
-        room = await db.rooms.find_one_and_update(
-            matching({"code": code, "players.nickname": {"$ne": nickname}}, rules),
-            {"$push": {"players": new_player(nickname)}},
-            projection=ROOM_FIELDS,
-            return_document=AFTER,
-        )
-        if room is not None:
-            return Seat(present(room), joined=True, departures=await leave_all(db, nickname, keep=code))
-    already = await db.rooms.find_one({"code": code, "players.nickname": nickname}, ROOM_FIELDS)
+        taken = await db.rooms.update_one(matching({"code": code, "players.nickname": {"$ne": nickname}}, rules),
+                                          {"$push": {"players": new_player(nickname)}})
+        if taken.matched_count:
+            # The room as it is now, and the rooms to leave for it, read at once (see storage/updates.py).
+            room, departures = await asyncio.gather(require_room(db, code), leave_all(db, nickname, keep=code))
+            return Seat(present(room), joined=True, departures=departures)
+    already = await seat_in(db, code, nickname)
     if already is not None:
-        return Seat(present(already), joined=False, departures=[])
+        return already
     raise await refusal(db.rooms, {"code": code}, rules)
+
+
+async def keep_or_join(db: Database, code: str, nickname: str) -> Seat:
+    """The seat the player has in room `code` already, else `join_room`. A socket's `joinRoom` after the REST
+    join that seated the player (what Motion Beat's client sends) ends after one indexed read."""
+    return await seat_in(db, code, nickname) or await join_room(db, code, nickname)
+
+
+async def seat_in(db: Database, code: str, nickname: str) -> Seat | None:
+    """The seat the player has in room `code`, if any."""
+    room = await db.rooms.find_one({"code": code, "players.nickname": nickname}, ROOM_FIELDS)
+    return None if room is None else Seat(present(room), joined=False, departures=[])
 
 
 async def quick_match(db: Database, nickname: str) -> Seat:
@@ -216,13 +230,14 @@ async def quick_match(db: Database, nickname: str) -> Seat:
 
 
 async def _join_open_match(db: Database, nickname: str) -> Seat | None:
-    room = await db.rooms.find_one_and_update(
-        matching({"type": "match", "players.nickname": {"$ne": nickname}}, [waiting(""), free_seat("")]),
-        {"$push": {"players": new_player(nickname)}},
-        projection=ROOM_FIELDS,
-        sort=[("createdAt", 1)],
-        return_document=AFTER,
-    )
+    """A seat in the oldest waiting quick-match room with a free seat; None if there is none, or if another
+    request took its last seat first (quick_match then tries again)."""
+    condition = matching({"type": "match", "players.nickname": {"$ne": nickname}}, [waiting(""), free_seat("")])
+    oldest = await db.rooms.find_one(condition, {"_id": 0, "code": 1}, sort=[("createdAt", 1)])
+    if oldest is None:
+        return None
+    room = await _changed(db, oldest["code"], {**condition, "code": oldest["code"]},
+                          {"$push": {"players": new_player(nickname)}})
     if room is None:
         return None
     if len(room["players"]) >= MAX_PLAYERS:
@@ -248,21 +263,16 @@ async def leave_room(db: Database, code: str, nickname: str, *, away_since: date
     if away_since is not None:
         seat = Rule({"players": {"$elemMatch": {"nickname": nickname, "leaveAt": {"$lte": away_since}}}},
                     seat.refusal)
-    room = await db.rooms.find_one_and_update(
-        matching({"code": code, "hostName": {"$ne": nickname}}, [seat]),
-        {"$pull": {"players": {"nickname": nickname}}},
-        projection=ROOM_FIELDS,
-        return_document=AFTER,
-    )
-    new_host = None
-    if room is None:
-        room = await db.rooms.find_one_and_update(
-            matching({"code": code, "hostName": nickname}, [seat]), _host_leaves(nickname),
-            projection=ROOM_FIELDS, return_document=AFTER,
-        )
-        if room is None:
-            raise await refusal(db.rooms, {"code": code}, [exists(code), seat])
-        new_host = room["hostName"]
+    pulled = await db.rooms.update_one(matching({"code": code, "hostName": {"$ne": nickname}}, [seat]),
+                                       {"$pull": {"players": {"nickname": nickname}}})
+    as_host = pulled.matched_count == 0
+    if as_host and (await db.rooms.update_one(matching({"code": code, "hostName": nickname}, [seat]),
+                                              _host_leaves(nickname))).matched_count == 0:
+        raise await refusal(db.rooms, {"code": code}, [exists(code), seat])
+    room = await db.rooms.find_one({"code": code}, ROOM_FIELDS)  # see storage/updates.py: no findAndModify
+    if room is None:  # the others left at the same moment, and the last one deleted the empty room
+        return Departure(code, nickname, None, None, await games.take_out(db, code, nickname))
+    new_host = room["hostName"] if as_host else None
     round_change = await games.take_out(db, code, nickname) if room["gameState"] == "playing" else None
     if room["players"]:
         return Departure(code, nickname, present(room), new_host, round_change)
@@ -401,15 +411,10 @@ async def stop_playing(db: Database, code: str) -> None:
 
 async def back_to_waiting(db: Database, code: str) -> dict[str, Any] | None:
     """The round is over: the room waits for the next one, and only the host stays ready."""
-    room = await db.rooms.find_one_and_update(
-        {"code": code, "gameState": "playing"},
-        [{"$set": {
-            "gameState": "waiting",
-            "players": {"$map": {"input": "$players", "in": {"$mergeObjects": ["$$this", {"isReady": False}]}}},
-        }}, {"$set": {"players": {"$map": {"input": "$players", "in": HOST_READY}}}}],
-        projection={"_id": 0, "code": 1, "players": 1},
-        return_document=AFTER,
-    )
+    room = await update_and_read(db.rooms, {"code": code}, {"code": code, "gameState": "playing"}, [{"$set": {
+        "gameState": "waiting",
+        "players": {"$map": {"input": "$players", "in": {"$mergeObjects": ["$$this", {"isReady": False}]}}},
+    }}, {"$set": {"players": {"$map": {"input": "$players", "in": HOST_READY}}}}], {"_id": 0, "code": 1, "players": 1})
     return jsonable(room) if room is not None else None
 
 

@@ -55,6 +55,8 @@ class Metrics:
         GCCollector(registry=registry)
         self._events = _EventTally()
         registry.register(self._events)
+        self._moments = _MomentTally()
+        registry.register(self._moments)
         self.rate_limited = Counter("game_rate_limited", "Requests refused by a rate limit or cap, by kind (event, "
                                     "chat, hit, auth, connection)", ["kind"], registry=registry)
         self.refused_connections = Counter("game_refused_connections", "Socket.IO connections refused, by reason "
@@ -86,6 +88,11 @@ class Metrics:
     def event_handled(self, event: str, code: str, seconds: float) -> None:
         """One event, its ack's code and how long it took."""
         self._events.add(event, code, seconds)
+
+    def database_commands(self, moment: str, commands: int) -> None:
+        """One request (an event by name, `connect`, or a REST route as `POST /api/rooms/create`) sent `commands`
+        database commands, each a round trip."""
+        self._moments.add(moment, commands)
 
     def rooms_now(self, by_state: dict[str, int], seated: int) -> None:
         for state in ("waiting", "playing"):
@@ -150,6 +157,33 @@ class _EventTally:
         for event, buckets in sorted(self.buckets.items()):
             durations.add_metric([event], list(zip(bounds, accumulate(buckets))), self.seconds[event])
         yield durations
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
+
+
+class _MomentTally:
+    """`game_requests_total{moment}` and `game_request_database_commands_total{moment}`: what each kind of
+    request costs the database, in round trips (the second divided by the first), counted on the loop's thread."""
+
+    def __init__(self) -> None:
+        self.requests: dict[str, int] = {}
+        self.commands: dict[str, int] = {}
+
+    def add(self, moment: str, commands: int) -> None:
+        self.requests[moment] = self.requests.get(moment, 0) + 1
+        self.commands[moment] = self.commands.get(moment, 0) + commands
+
+    def collect(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily("game_requests", "Requests that may reach the database, by moment (an "
+                                       "event's name, connect, or a REST route)", labels=["moment"])
+        commands = CounterMetricFamily("game_request_database_commands", "MongoDB commands (round trips) those "
+                                       "requests sent, by moment", labels=["moment"])
+        for moment in sorted(self.requests):
+            requests.add_metric([moment], self.requests[moment])
+            commands.add_metric([moment], self.commands[moment])
+        yield requests
+        yield commands
 
     def describe(self) -> Iterator[Metric]:
         return iter(())

@@ -50,6 +50,7 @@ from ..errors import GameError
 from ..identity.tokens import Identity, read_token
 from ..storage.database import Database
 from ..storage.deadline import deadline, is_outage
+from ..storage.round_trips import counted
 from ..storage.documents import now
 from ..transport.socketio_server import SocketServer
 from .connection import Connection
@@ -86,8 +87,9 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
     recovered = False
     if identity is not None:
         try:
-            async with deadline(settings.arrival_timeout):
-                recovered = await bind(dispatcher, sid, connection, identity, asked)
+            with counted(dispatcher.commands_counter("connect")):
+                async with deadline(settings.arrival_timeout):
+                    recovered = await bind(dispatcher, sid, connection, identity, asked)
         except GameError as error:  # the token was revoked: nothing was recorded
             await forget(dispatcher, sid)
             raise refused(dispatcher, sid, address, error.code, error.message) from None

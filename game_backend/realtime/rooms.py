@@ -17,8 +17,10 @@ router = EventRouter()
 async def join_room(ctx: EventContext, payload: JoinRoom) -> Ack:
     if payload.nickname is not None:
         ctx.connection.require_self(payload.nickname)
-    seat = await rooms.join_room(ctx.db, payload.code, ctx.nickname)
-    await announce.seated(ctx.sio, await ctx.sockets(), seat)
+    seat = await rooms.keep_or_join(ctx.db, payload.code, ctx.nickname)
+    # A seat taken now moves every socket of the player; one they had already, moved them when it was taken
+    # (or when they connected), so only this socket is sure to follow it: no lookup of the others.
+    await announce.seated(ctx.sio, await ctx.sockets() if seat.joined else [ctx.sid], seat)
     room = seat.room
     if seat.joined:
         log.info("%s joined room %s", ctx.nickname, room["code"])

@@ -10,6 +10,7 @@ and disconnect, are registered the same way (`@router.connect`,
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -26,6 +27,7 @@ from ..identity.tokens import Identity
 from ..operations.metrics import Metrics
 from ..storage.database import Database
 from ..storage.deadline import deadline, is_outage
+from ..storage.round_trips import counted
 from ..transport.socketio_server import SocketServer
 from ..validation import parse
 from .connection import Connection, Connections, not_signed_in
@@ -226,6 +228,10 @@ class Dispatcher:
         if self.metrics is not None:
             self.metrics.rate_limited.labels(kind).inc()
 
+    def commands_counter(self, moment: str) -> Callable[[int], None] | None:
+        """Where a request's database commands are counted (with METRICS on), under `moment`."""
+        return None if self.metrics is None else functools.partial(self.metrics.database_commands, moment)
+
     def count_refused_connection(self, code: str) -> None:
         if self.metrics is not None:
             self.metrics.refused_connections.labels(code).inc()
@@ -271,10 +277,11 @@ class Dispatcher:
                 if route.inline and connection.identity is not None:
                     # The hot path never waits on the database: no deadline to keep.
                     return await route.handler(EventContext(self, sid, connection), payload)
-                async with deadline(self.settings.database_timeout):
-                    if connection.identity is None:
-                        await self.bind_by_signin(sid, connection, _nickname_in(payload))
-                    return await route.handler(EventContext(self, sid, connection), payload)
+                with counted(self.commands_counter(name)):
+                    async with deadline(self.settings.database_timeout):
+                        if connection.identity is None:
+                            await self.bind_by_signin(sid, connection, _nickname_in(payload))
+                        return await route.handler(EventContext(self, sid, connection), payload)
             except GameError as error:
                 code = error.code
                 if code != "RATE_LIMITED" or connection.refused_by_limits == 1:

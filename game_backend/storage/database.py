@@ -14,7 +14,8 @@ import pymongo
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.monitoring import CommandFailedEvent, CommandListener, CommandStartedEvent, CommandSucceededEvent
 
-from game_backend.storage import cancel_safe_waits
+from . import cancel_safe_waits
+from .round_trips import RoundTripCounter
 
 DRIVERS = ("motor", "pymongo")
 DEFAULT_TIMEOUT = 3.0
@@ -123,4 +124,5 @@ def make_client(uri: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOU
 def connect(uri: str, name: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT,
             listeners: list[Any] | None = None) -> Database:
     answers = Answers()
-    return Database(make_client(uri, driver, timeout, [answers, *(listeners or [])]), name, driver, answers)
+    return Database(make_client(uri, driver, timeout, [answers, RoundTripCounter(), *(listeners or [])]), name, driver,
+                    answers)
