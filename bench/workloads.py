@@ -210,7 +210,7 @@ def seating(server: Server | Cluster, generators: Generators, plan: Plan) -> lis
     for count in plan.seat_counts:
         per = split(count, len(generators.all))
         concurrency = split(plan.seat_concurrency, len(generators.all))
-        before = server.cpu()
+        before, database_before = server.cpu(), server.helpers_cpu()
         answers = generators.run([{"cmd": "seat", "url": server.url, "prefix": f"p{count}g{i}x", "count": n,
                                    "concurrency": c} for i, (n, c) in enumerate(zip(per, concurrency, strict=True))],
                                  timeout=900)
@@ -223,6 +223,7 @@ def seating(server: Server | Cluster, generators: Generators, plan: Plan) -> lis
             "ms_per_player": round(1000 * seconds / count, 2),
             "join_room_ack_ms": Latency.of([ms for answer in answers for ms in answer["joinMs"]]).as_dict(),
             "server_cpu_s": round(server.cpu() - before, 2),
+            "database_cpu_s": round(server.helpers_cpu() - database_before, 2),
         })
         generators.each({"cmd": "unseat"}, timeout=60)
         wait_until_quiet(server, limit=30)
