@@ -57,12 +57,15 @@ async def _throttle(request: web.Request) -> None:
         raise GameError("RATE_LIMITED", "too many sign-up or login attempts from your address; wait and retry")
 
 
-async def _signed_in(request: web.Request, identity: Identity, status: int = 200) -> web.Response:
-    """The new token; the sign-in is remembered (with its address) for MOTION_BEAT_COMPAT's socket login."""
+def _signin(request: web.Request) -> users.SignIn:
+    """The sign-in a token issued now makes, remembered with its address for MOTION_BEAT_COMPAT's socket login."""
     settings = request.app[SETTINGS]
-    token = issue_token(settings, identity)
-    expires_at = now() + timedelta(seconds=settings.jwt_expiry_seconds)
-    await users.signed_in(request.app[DB], identity, client_address(request, settings.trusted_proxies), expires_at)
+    return users.SignIn(client_address(request, settings.trusted_proxies),
+                        now() + timedelta(seconds=settings.jwt_expiry_seconds))
+
+
+def _token(request: web.Request, identity: Identity, status: int = 200) -> web.Response:
+    token = issue_token(request.app[SETTINGS], identity)
     return web.json_response({"jwtoken": token, "userId": identity.user_id, "nickname": identity.nickname},
                              status=status)
 
@@ -70,7 +73,7 @@ async def _signed_in(request: web.Request, identity: Identity, status: int = 200
 @routes.post("/api/users/guest")
 async def guest(request: web.Request) -> web.Response:
     body = await read_body(request, GuestBody)
-    return await _signed_in(request, await users.create_guest(request.app[DB], body.nickname), status=201)
+    return _token(request, await users.create_guest(request.app[DB], body.nickname, _signin(request)), status=201)
 
 
 @routes.post("/api/users/signup")
@@ -90,7 +93,9 @@ async def login(request: web.Request) -> web.Response:
     await _throttle(request)
     body = await read_body(request, LoginBody)
     rounds = request.app[SETTINGS].bcrypt_rounds
-    return await _signed_in(request, await users.log_in(request.app[DB], body.email, body.pw, rounds))
+    identity = await users.log_in(request.app[DB], body.email, body.pw, rounds)
+    await users.signed_in(request.app[DB], identity, _signin(request))
+    return _token(request, identity)
 
 
 @routes.patch("/api/users/logout")

@@ -58,10 +58,24 @@ def _new_user(nickname: str, **fields: Any) -> dict[str, Any]:
     return {"nickname": nickname, "tokenVersion": 0, "sockets": [], "createdAt": now(), **fields}
 
 
-async def create_guest(db: Database, nickname: str) -> Identity:
-    """A guest user holding `nickname`, which nobody else (guest or account) may hold."""
+@dataclass(frozen=True)
+class SignIn:
+    """Where a token was issued and until when: remembered (the last KEPT_SIGNINS) for MOTION_BEAT_COMPAT's
+    socket login, which `claim_by_signin` reads."""
+
+    address: str
+    expires_at: datetime
+
+    def record(self, token_version: int) -> dict[str, Any]:
+        return {"address": self.address, "version": token_version, "expiresAt": self.expires_at}
+
+
+async def create_guest(db: Database, nickname: str, signin: SignIn | None = None) -> Identity:
+    """A guest user holding `nickname`, which nobody else (guest or account) may hold, with its first sign-in
+    in the same write."""
+    first = {"signins": [signin.record(0)]} if signin is not None else {}
     try:
-        result = await db.users.insert_one(_new_user(nickname, guest=True))
+        result = await db.users.insert_one(_new_user(nickname, guest=True, **first))
     except DuplicateKeyError:
         raise GameError("NICKNAME_TAKEN", f"the nickname {nickname} is taken") from None
     return Identity(user_id=str(result.inserted_id), nickname=nickname, guest=True)
@@ -215,14 +229,10 @@ async def forget_untagged_sockets(db: Database) -> None:
     await db.users.update_many({"sockets": {"$type": "string"}}, {"$set": {"sockets": []}})
 
 
-async def signed_in(db: Database, identity: Identity, address: str, expires_at: datetime) -> None:
-    """Remember a sign-in (the last KEPT_SIGNINS): from where, under which token version, until when.
-
-    Only MOTION_BEAT_COMPAT reads them: see `claim_by_signin`.
-    """
-    signin = {"address": address, "version": identity.token_version, "expiresAt": expires_at}
-    await db.users.update_one({"nickname": identity.nickname},
-                              {"$push": {"signins": {"$each": [signin], "$slice": -KEPT_SIGNINS}}})
+async def signed_in(db: Database, identity: Identity, signin: SignIn) -> None:
+    """Remember a login's sign-in (see SignIn)."""
+    await db.users.update_one({"nickname": identity.nickname}, {"$push": {"signins": {
+        "$each": [signin.record(identity.token_version)], "$slice": -KEPT_SIGNINS}}})
 
 
 async def claim_by_signin(db: Database, nickname: str, address: str) -> Identity | None:
