@@ -67,8 +67,11 @@ system-tools:
 run: $(STAMP) $(CLIENT_STAMP)
 	$(PY) -m game_backend --data-dir .data/db
 
-# Two workers (pytest-xdist), each with its own SecantusDB: most tests wait on sockets and timers, not the CPU.
+# First the lint and the strict type check of game_backend/ (configured in pyproject.toml), then the tests:
+# two workers (pytest-xdist), each with its own SecantusDB: most tests wait on sockets and timers, not the CPU.
 test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP) system-tools
+	$(PY) -m ruff check game_backend
+	$(PY) -m mypy
 	$(PY) -m pytest -n 2
 
 # Benchmarks against the Node socket.io peer (see the README's Benchmarks section). BENCH=full for the long run.

@@ -38,8 +38,9 @@ def parse_args(argv: list[str] | None, defaults: Settings) -> tuple[Settings, bo
                         help="for other programs' tests: an in-memory database, the test settings (BCRYPT_ROUNDS "
                         "4, START_LEAD_SECONDS 0.5, unless set), one JSON line {\"url\", \"pid\"} on stdout once "
                         "serving; exits on SIGTERM or when stdin closes. With --port 0, a free port")
-    flagged = [item for item in declared() if item.flag]
-    for item in flagged:
+    for item in declared():
+        if not item.flag:
+            continue
         parser.add_argument(item.flag, dest=item.name, default=None, metavar=item.env, type=item.parse,
                             choices=item.choices or None,
                             help=f"{_plain(item.help)} [{item.env}] (default {_plain(item.default_text())})")
@@ -106,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             host=settings.host,
             port=settings.port,
             loop=new_event_loop(settings),
-            print=lambda _: print(f"game-backend serving on http://{settings.host}:{settings.port} (Ctrl+C to stop)", flush=True),
+            print=lambda _: print(f"game-backend serving on http://{settings.host}:{settings.port} (Ctrl+C to stop)",
+                                  flush=True),
         )
     except (DatabaseUnavailable, EmbeddedDatabaseError) as error:
         return fail(str(error))

@@ -102,7 +102,7 @@ async def ready_state(sio: socketio.AsyncServer, room: dict[str, Any]) -> None:
 
 async def ready_status(sio: socketio.AsyncServer, room: dict[str, Any], nickname: str) -> bool:
     """The player's new ready flag and the room's, to the room; returns the player's flag."""
-    ready = next(player["isReady"] for player in room["players"] if player["nickname"] == nickname)
+    ready: bool = next(player["isReady"] for player in room["players"] if player["nickname"] == nickname)
     await sio.emit("readyStatus", {"nickname": nickname, "isReady": ready}, room=room["code"])
     await ready_state(sio, room)
     return ready

@@ -338,7 +338,8 @@ def markdown_table() -> str:
     """The README's settings table."""
     lines = ["| variable | flag | default | meaning |", "|---|---|---|---|"]
     for item in declared():
-        lines.append(f"| `{item.env}` | {f'`{item.flag}`' if item.flag else ''} | {item.default_text()} | {item.help} |")
+        flag = f"`{item.flag}`" if item.flag else ""
+        lines.append(f"| `{item.env}` | {flag} | {item.default_text()} | {item.help} |")
     return "\n".join(lines)
 
 
@@ -356,7 +357,8 @@ def problems(settings: Settings) -> list[str]:
     if not settings.production:
         return problems
     if settings.jwt_secret == DEFAULT_JWT_SECRET:
-        problems.append("PRODUCTION is on but JWT_SECRET is the development default; set JWT_SECRET to a long random value")
+        problems.append("PRODUCTION is on but JWT_SECRET is the development default; "
+                        "set JWT_SECRET to a long random value")
     elif len(settings.jwt_secret) < MIN_PRODUCTION_SECRET_LENGTH:
         problems.append(f"PRODUCTION is on but JWT_SECRET is shorter than {MIN_PRODUCTION_SECRET_LENGTH} characters")
     if "*" in settings.cors_origins:

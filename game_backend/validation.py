@@ -25,7 +25,7 @@ from .errors import GameError
 NICKNAME_MAX = 15
 MESSAGE_MAX = 500
 
-_NICKNAME_RE = re.compile(r"^[\w-]{1,%d}$" % NICKNAME_MAX)
+_NICKNAME_RE = re.compile(rf"^[\w-]{{1,{NICKNAME_MAX}}}$")
 EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_FLOOR = 6  # the shortest any setting accepts (Motion Beat's client's minimum, with MOTION_BEAT_COMPAT)
@@ -207,7 +207,8 @@ def parse(schema: type[T] | Any, data: Any, what: str, *, strict: bool = True) -
         config = None if _is_model(schema) else ConfigDict(strict=strict)
         adapter = _adapters[(schema, strict)] = TypeAdapter(schema, config=config)
     try:
-        return adapter.validate_python(data)
+        parsed: T = adapter.validate_python(data)
+        return parsed
     except ValidationError as error:
         raise GameError("INVALID_PAYLOAD", f"invalid {what}: {_describe(error)}") from None
 

@@ -112,11 +112,11 @@ async def _verify(request: web.Request) -> Identity | GameError:
 def caller(request: web.Request) -> Identity:
     """The user a request acts as, from `Authorization: Bearer <token>` (checked by `identify`)."""
     found = request.get(_IDENTITY)
-    if found is None:
-        raise no_token()
+    if isinstance(found, Identity):
+        return found
     if isinstance(found, GameError):
         raise GameError(found.code, found.message)  # a new error per raise: see errors.py
-    return found
+    raise no_token()
 
 
 def known_caller(request: web.Request) -> Identity | None:

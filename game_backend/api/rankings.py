@@ -20,5 +20,5 @@ async def best_results(request: web.Request) -> web.Response:
         number = path_param(request, "song", SongNumber)
     else:
         number = await songs.number_titled(request.app[DB], parse(SongTitle, song, "song", strict=False))
-    limit = parse(RankingLimit, request.query.get("limit", rankings.DEFAULT_LIMIT), "limit", strict=False)
+    limit: int = parse(RankingLimit, request.query.get("limit", rankings.DEFAULT_LIMIT), "limit", strict=False)
     return web.json_response(await rankings.best_results(request.app[DB], number, limit))

@@ -29,7 +29,8 @@ async def save_message(db: Database, code: str, sender: Identity, text: str) -> 
     batcher = db.batchers.get("chat")
     if batcher is None:
         batcher = db.batchers["chat"] = Batcher(lambda requests: _save_batch(db, requests))
-    return await batcher.submit((code, sender, text))
+    message: dict[str, Any] = await batcher.submit((code, sender, text))
+    return message
 
 
 async def _save_batch(db: Database, requests: list[Request]) -> list[dict[str, Any] | BaseException]:
@@ -66,5 +67,6 @@ async def recent_messages(db: Database, code: str, limit: int = HISTORY_LIMIT) -
     """The last `limit` messages of a room, oldest first."""
     # Messages stored in one batch share their millisecond: their ids (made in sending order) keep them in order.
     newest = [("createdAt", -1), ("_id", -1)]
-    newest_first = await db.messages.find({"chatroom": code}).sort(newest).limit(limit).to_list(length=None)
+    cursor = db.messages.find({"chatroom": code}).sort(newest).limit(limit)
+    newest_first: list[dict[str, Any]] = await cursor.to_list(length=None)
     return jsonable(newest_first[::-1])

@@ -16,7 +16,7 @@ DEFAULT_LIMIT = 10
 async def best_results(db: Database, number: int, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """The `limit` best results of song `number` by total score; of equal totals the earlier comes first."""
     await songs.get_song(db, number)
-    results = await db.rankings.find({"number": number}, RESULT_FIELDS).sort(
+    results: list[dict[str, Any]] = await db.rankings.find({"number": number}, RESULT_FIELDS).sort(
         [("totalScore", -1), ("finishedAt", 1)]
     ).limit(limit).to_list(length=None)
     return jsonable(results)
@@ -26,7 +26,7 @@ async def save_result(db: Database, game_id: Any, code: str, number: int, player
                       finished_at: datetime) -> dict[str, Any]:
     """The ranking entry of a finished game; saving it twice (a retried finish) keeps one."""
     song = await db.songs.find_one({"number": number}, {"_id": 0, "title": 1})
-    result = {
+    result: dict[str, Any] = {
         "number": number,
         "title": song["title"] if song else None,
         "players": players,

@@ -160,7 +160,7 @@ async def _create(db: Database, nickname: str, room_type: str, *, song: int | No
     if song is None:
         song = await songs.random_song_number(db)
     for _ in range(CODE_ATTEMPTS):
-        room = {
+        room: dict[str, Any] = {
             "code": new_code(),
             "type": room_type,
             "hostName": nickname,
@@ -311,7 +311,7 @@ async def hold_seat(db: Database, code: str, nickname: str, until: datetime) -> 
         {"$set": {"players.$[me].leaveAt": until}},
         array_filters=[{"me.nickname": nickname}],
     )
-    return result.matched_count == 1
+    return bool(result.matched_count == 1)
 
 
 async def reclaim_seat(db: Database, nickname: str) -> dict[str, Any] | None:
@@ -349,7 +349,8 @@ async def census(db: Database) -> tuple[dict[str, int], int]:
 
 
 async def rooms_of(db: Database, nickname: str) -> list[str]:
-    return await db.rooms.distinct("code", {"players.nickname": nickname})
+    codes: list[str] = await db.rooms.distinct("code", {"players.nickname": nickname})
+    return codes
 
 
 async def room_of(db: Database, nickname: str) -> str:
@@ -377,7 +378,8 @@ async def toggle_ready(db: Database, code: str, nickname: str) -> dict[str, Any]
 
 
 async def change_instrument(db: Database, code: str, nickname: str, instrument: str) -> dict[str, Any]:
-    return present(await _update(db, code, _own_seat(code, nickname), {"$set": {"players.$[me].instrument": instrument}},
+    instrument_set = {"$set": {"players.$[me].instrument": instrument}}
+    return present(await _update(db, code, _own_seat(code, nickname), instrument_set,
                                  array_filters=[{"me.nickname": nickname}]))
 
 
@@ -419,7 +421,7 @@ async def back_to_waiting(db: Database, code: str) -> dict[str, Any] | None:
 
 
 async def require_room(db: Database, code: str) -> dict[str, Any]:
-    room = await db.rooms.find_one({"code": code}, ROOM_FIELDS)
+    room: dict[str, Any] | None = await db.rooms.find_one({"code": code}, ROOM_FIELDS)
     if room is None:
         raise room_not_found(code)
     return room
@@ -430,7 +432,8 @@ async def get_room(db: Database, code: str) -> dict[str, Any]:
 
 
 async def players(db: Database, code: str) -> list[dict[str, Any]]:
-    return (await get_room(db, code))["players"]
+    seated: list[dict[str, Any]] = (await get_room(db, code))["players"]
+    return seated
 
 
 async def joinable_rooms(db: Database, limit: int = 50) -> list[dict[str, Any]]:

@@ -89,7 +89,7 @@ async def list_songs(db: Database, favorites: list[int] | None = None, difficult
 
 
 async def get_song(db: Database, number: int) -> dict[str, Any]:
-    song = await db.songs.find_one({"number": number}, SONG_FIELDS)
+    song: dict[str, Any] | None = await db.songs.find_one({"number": number}, SONG_FIELDS)
     if song is None:
         raise GameError("NOT_FOUND", f"there is no song number {number}")
     return song
@@ -99,12 +99,13 @@ async def number_titled(db: Database, title: str) -> int:
     song = await db.songs.find_one({"title": title}, {"_id": 0, "number": 1})
     if song is None:
         raise GameError("NOT_FOUND", f"there is no song titled {title!r}")
-    return song["number"]
+    number: int = song["number"]
+    return number
 
 
 async def random_song_number(db: Database) -> int:
     """A song for a new room: any but the tutorial."""
-    numbers = [number for number in await db.songs.distinct("number") if number != TUTORIAL]
+    numbers: list[int] = [number for number in await db.songs.distinct("number") if number != TUTORIAL]
     if not numbers:
         raise GameError("INTERNAL", "the song catalogue is empty")
     return random.choice(numbers)

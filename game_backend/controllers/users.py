@@ -127,7 +127,7 @@ async def profile(db: Database, identity: Identity) -> dict[str, Any]:
     user = await db.users.find_one(_token_filter(identity), {"nickname": 1, "guest": 1, "email": 1, "createdAt": 1})
     if user is None:
         raise revoked()
-    me = {"userId": str(user["_id"]), "nickname": user["nickname"], "guest": bool(user.get("guest"))}
+    me: dict[str, Any] = {"userId": str(user["_id"]), "nickname": user["nickname"], "guest": bool(user.get("guest"))}
     if "email" in user:
         me["email"] = user["email"]
     if "createdAt" in user:
@@ -201,7 +201,7 @@ async def still_connected(db: Database, nickname: str, sid: str, process: str) -
     False if the user is gone (signed out)."""
     recorded = await db.users.update_one({"nickname": nickname},
                                          {"$addToSet": {"sockets": {"sid": sid, "process": process}}})
-    return recorded.matched_count == 1
+    return bool(recorded.matched_count == 1)
 
 
 async def sockets_held_by(db: Database, process: str, among: list[str] | None = None

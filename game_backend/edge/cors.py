@@ -74,7 +74,8 @@ def cors_middleware(settings: Settings) -> Callable[[web.Request, Handler], Awai
             return await handler(request)
         own = _own_origin(request.scheme, request.host, request.headers.get("X-Forwarded-Proto"))
         if not policy.allows(origin, own):
-            error = GameError("FORBIDDEN", f"origin {origin} is not allowed; the server's CORS_ORIGINS lists the allowed ones")
+            error = GameError("FORBIDDEN",
+                              f"origin {origin} is not allowed; the server's CORS_ORIGINS lists the allowed ones")
             return web.json_response(error.body(), status=403)
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             response: web.StreamResponse = web.Response(status=204, headers={

@@ -12,9 +12,8 @@ handler's awaitable, so no frame of its own stays behind.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import cast
 
-from aiohttp import web
+from aiohttp import typedefs, web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
@@ -25,7 +24,7 @@ def path_under(prefix: str) -> Scope:
     return lambda request: request.path.startswith(prefix)
 
 
-def scoped(applies: Scope, middleware: Middleware) -> Middleware:
+def scoped(applies: Scope, middleware: Middleware) -> typedefs.Middleware:
     """`middleware` for the requests `applies` to; every other request goes directly to its handler."""
 
     def scoped_middleware(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
@@ -33,4 +32,4 @@ def scoped(applies: Scope, middleware: Middleware) -> Middleware:
             return middleware(request, handler)
         return handler(request)
 
-    return cast(Middleware, web.middleware(scoped_middleware))
+    return web.middleware(scoped_middleware)

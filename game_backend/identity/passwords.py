@@ -31,7 +31,7 @@ async def check_password(password: str, hashed: str | None, rounds: int) -> bool
     """
     secret = password.encode("utf-8")
     usable = hashed is not None and len(secret) <= MAX_BYTES
-    stored = hashed if usable else await asyncio.to_thread(_dummy_hash, rounds)
+    stored = hashed if hashed is not None and usable else await asyncio.to_thread(_dummy_hash, rounds)
     try:
         matches = await asyncio.to_thread(bcrypt.checkpw, secret[:MAX_BYTES], stored.encode("ascii"))
     except ValueError:

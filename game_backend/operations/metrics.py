@@ -36,6 +36,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 from pymongo import monitoring
 
@@ -107,7 +108,7 @@ class Metrics:
         return _DatabaseTimer(self)
 
 
-class LoopCounter:
+class LoopCounter(Collector):
     """A counter only the event loop's thread adds to: a plain integer, with no lock."""
 
     __slots__ = ("name", "documentation", "value")
@@ -128,7 +129,7 @@ class LoopCounter:
         return self.collect()
 
 
-class _EventTally:
+class _EventTally(Collector):
     """`game_events_total{event, code}` and `game_event_duration_seconds{event}`, counted on the loop's thread."""
 
     def __init__(self) -> None:
@@ -153,16 +154,16 @@ class _EventTally:
         yield events
         durations = HistogramMetricFamily("game_event_duration_seconds", "Time to handle an event, by event",
                                           labels=["event"])
-        bounds = [floatToGoString(bound) for bound in (*EVENT_BUCKETS, float("inf"))]
+        bounds = [floatToGoString(bound) for bound in (*EVENT_BUCKETS, float("inf"))]  # type: ignore[no-untyped-call]
         for event, buckets in sorted(self.buckets.items()):
-            durations.add_metric([event], list(zip(bounds, accumulate(buckets))), self.seconds[event])
+            durations.add_metric([event], list(zip(bounds, accumulate(buckets), strict=True)), self.seconds[event])
         yield durations
 
     def describe(self) -> Iterator[Metric]:
         return iter(())
 
 
-class _MomentTally:
+class _MomentTally(Collector):
     """`game_requests_total{moment}` and `game_request_database_commands_total{moment}`: what each kind of
     request costs the database, in round trips (the second divided by the first), counted on the loop's thread."""
 
@@ -189,7 +190,7 @@ class _MomentTally:
         return iter(())
 
 
-class _SocketCollector:
+class _SocketCollector(Collector):
     """`game_connected_sockets{transport, auth}`, counted at scrape time."""
 
     def __init__(self) -> None:

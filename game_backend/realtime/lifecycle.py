@@ -36,6 +36,7 @@ apply it late, is laid to rest by the sweep (ghosts.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -50,8 +51,8 @@ from ..errors import GameError
 from ..identity.tokens import Identity, read_token
 from ..storage.database import Database
 from ..storage.deadline import deadline, is_outage
-from ..storage.round_trips import counted
 from ..storage.documents import now
+from ..storage.round_trips import counted
 from ..transport.socketio_server import SocketServer
 from .connection import Connection
 from .recovery import Recovery, new_pid, offset_of
@@ -206,10 +207,8 @@ async def hold_seat(sio: SocketServer, db: Database, code: str, nickname: str, g
         log.info("holding %s's seat in room %s for %g s", nickname, code, grace_seconds,
                  extra={"nickname": nickname, "room": code})
         return
-    try:
+    with contextlib.suppress(GameError):  # the seat was already given up
         await announce.departure(sio, await rooms.leave_room(db, code, nickname))
-    except GameError:
-        pass  # the seat was already given up
 
 
 async def reclaim(dispatcher: Dispatcher, sid: str, identity: Identity, room: dict[str, Any],

@@ -10,6 +10,7 @@ within COALESCE_SECONDS of each other go out once, with the latest status.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from .. import announce
 from ..transport.socketio_server import SocketServer
@@ -23,7 +24,7 @@ class Presence:
         self._pending: dict[str, tuple[bool, frozenset[str]]] = {}
         self._flushing: asyncio.Task[None] | None = None
 
-    def changed(self, nickname: str, online: bool, rooms: list[str] = ()) -> None:
+    def changed(self, nickname: str, online: bool, rooms: Sequence[str] = ()) -> None:
         """`nickname` came online or went offline; the game rooms they sit in hear it too."""
         earlier = self._pending.get(nickname)
         self._pending[nickname] = (online, frozenset(rooms) | (earlier[1] if earlier else frozenset()))

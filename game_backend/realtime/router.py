@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import announce
 from ..config import Settings
@@ -42,6 +42,7 @@ Handler = Callable[["EventContext", Any], Awaitable[Ack | None]]
 ConnectHandler = Callable[["Dispatcher", str, dict[str, Any], Any], Awaitable[None]]
 DisconnectHandler = Callable[["Dispatcher", str, Any], Awaitable[None]]
 BindHandler = Callable[["Dispatcher", str, Connection, Identity], Awaitable[bool]]
+Bind = TypeVar("Bind", bound=BindHandler)  # lifecycle.bind keeps its own signature (it takes more, optionally)
 
 
 def rate_limited() -> GameError:
@@ -131,7 +132,7 @@ class EventRouter:
         self.on_disconnect = handler
         return handler
 
-    def bind(self, handler: BindHandler) -> BindHandler:
+    def bind(self, handler: Bind) -> Bind:
         """What makes a connection a player's (connect with a token, or MOTION_BEAT_COMPAT's sign-in)."""
         self.on_bind = handler
         return handler
@@ -255,6 +256,8 @@ class Dispatcher:
             raise GameError("NOT_AUTHENTICATED",
                             "sign in first (from this address), or connect with auth {token}")
         log.info("%s's anonymous connection %s is bound by their sign-in from %s", nickname, sid, connection.address)
+        if self.on_bind is None:
+            raise RuntimeError("no lifecycle router is attached: nothing binds a connection to its player")
         await self.on_bind(self, sid, connection, identity)
 
     def _dispatcher(self, name: str, route: Route) -> Callable[..., Awaitable[Ack | None]]:

@@ -42,4 +42,4 @@ async def _wait_in_this_task(condition: pymongo.lock.Condition, timeout: float |
 def install() -> None:
     if sys.version_info < (3, 12):
         for module in _WAITERS:
-            module._async_cond_wait = _wait_in_this_task  # type: ignore[attr-defined]
+            module._async_cond_wait = _wait_in_this_task  # type: ignore[attr-defined]  # noqa: SLF001

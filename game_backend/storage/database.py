@@ -69,7 +69,8 @@ class Database:
         cursor = collection.aggregate(pipeline)
         if self.driver == "pymongo":
             cursor = await cursor
-        return await cursor.to_list(length=None)
+        documents: list[dict[str, Any]] = await cursor.to_list(length=None)
+        return documents
 
     async def ensure_indexes(self) -> None:
         await self.rooms.create_indexes(

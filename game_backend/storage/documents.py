@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from bson import ObjectId
 
 
+@overload
+def jsonable(value: dict[str, Any]) -> dict[str, Any]: ...
+@overload
+def jsonable(value: list[dict[str, Any]]) -> list[dict[str, Any]]: ...
 def jsonable(value: Any) -> Any:
     """Dates become ISO 8601 strings (UTC) and ObjectIds strings, recursively."""
     if isinstance(value, dict):

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -41,7 +42,8 @@ class EmbeddedDatabaseError(RuntimeError):
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _find_command() -> str:
@@ -184,7 +186,7 @@ class EmbeddedDatabase:
 
     def wait_until_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
-        client = MongoClient(self.uri, serverSelectionTimeoutMS=500)
+        client: MongoClient[dict[str, Any]] = MongoClient(self.uri, serverSelectionTimeoutMS=500)
         try:
             while True:
                 assert self._process is not None

@@ -29,10 +29,10 @@ async def rest(base_url: str, method: str, path: str, token: str | None = None, 
                raw: bytes | None = None) -> tuple[int, Any]:
     """Call a REST route; returns the status and the decoded JSON body."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with aiohttp.ClientSession() as http:
-        async with http.request(method, f"{base_url}{path}", json=body if raw is None else None,
-                                data=raw, headers=headers) as response:
-            return response.status, await response.json()
+    async with aiohttp.ClientSession() as http, http.request(
+        method, f"{base_url}{path}", json=body if raw is None else None, data=raw, headers=headers
+    ) as response:
+        return response.status, await response.json()
 
 
 async def guest_token(base_url: str, nickname: str) -> str:
@@ -40,7 +40,8 @@ async def guest_token(base_url: str, nickname: str) -> str:
     status, body = await rest(base_url, "POST", "/api/users/guest", body={"nickname": nickname})
     if status != 201:
         raise AssertionError(f"the guest sign-in of {nickname!r} was refused with {status}: {body}")
-    return body["jwtoken"]
+    token: str = body["jwtoken"]
+    return token
 
 
 class Player:

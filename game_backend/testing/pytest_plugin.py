@@ -31,7 +31,7 @@ from .server import TEST_SETTINGS, running_server
 try:
     import pytest_asyncio
 except ImportError:  # pragma: no cover - the fixtures then say what is missing instead of breaking pytest
-    pytest_asyncio = None
+    pytest_asyncio = None  # type: ignore[assignment]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -68,7 +68,7 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
     metrics: Any = None  # operations.metrics.Metrics with METRICS on: room emits, delivered messages, Redis
 
     def is_local(self, sid: str, namespace: str) -> bool:
-        return self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace)
+        return bool(self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace))
 
     async def reachable(self) -> bool:
         """Whether what this manager relies on answers (one process relies on nothing)."""

@@ -68,7 +68,8 @@ class RedisManager(FanoutManager):
 
     @property
     def node(self) -> str:
-        return self.server.eio.node
+        node: str = self.server.eio.node
+        return node
 
     def _node_channel(self, node: str) -> str:
         return f"{self.prefix}:n:{node}"
@@ -107,9 +108,10 @@ class RedisManager(FanoutManager):
         parts = self.encode_emit(event, data, namespace, room)
         self.deliver(namespace, room, skip, parts)
         message = [VERSION, EMIT, self.node, namespace, room, [sid for sid in skip if sid], parts]
-        if isinstance(room, str) and self._owner(room) is not None:
-            if self._owner(room) != self.node:
-                self._publish(self._node_channel(self._owner(room)), message)  # one socket, on another process
+        owner = self._owner(room) if isinstance(room, str) else None
+        if owner is not None:
+            if owner != self.node:
+                self._publish(self._node_channel(owner), message)  # one socket, on another process
         elif isinstance(room, str):
             channel = self._room_channel(namespace, room)
             if not self._alone.get(channel, False):
@@ -196,7 +198,7 @@ class RedisManager(FanoutManager):
 
     async def _count(self, channel: str) -> None:
         counts = await self._client().pubsub_shardnumsub(channel)
-        listeners = dict((name.decode() if isinstance(name, bytes) else name, n) for name, n in counts)
+        listeners = {name.decode() if isinstance(name, bytes) else name: n for name, n in counts}
         if channel in self._subscribed:
             self._alone[channel] = listeners.get(channel, 0) <= 1
 
@@ -316,7 +318,8 @@ class RedisManager(FanoutManager):
             self._flush()
 
     def _pack(self, message: list[Any]) -> bytes:
-        return msgpack.packb(message, use_bin_type=True)
+        packed: bytes = msgpack.packb(message, use_bin_type=True)
+        return packed
 
     def _client(self) -> redis.Redis:
         if self._redis is None:

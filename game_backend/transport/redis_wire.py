@@ -116,7 +116,7 @@ class _Link(asyncio.Protocol):
     async def open(cls, url: str, *args: Any) -> Self:
         """Connect, sign in and say what the connection says first; `args` go to the constructor."""
         link = cls(*args)
-        options = parse_url(url)
+        options: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
         loop = asyncio.get_running_loop()
         if "path" in options:
             connecting = loop.create_unix_connection(lambda: link, options["path"])

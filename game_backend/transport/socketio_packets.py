@@ -18,7 +18,8 @@ from typing import Any
 CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK = range(7)
 CLIENT_TYPES = frozenset((CONNECT, DISCONNECT, EVENT, ACK, BINARY_EVENT, BINARY_ACK))
 # The event names socket.io-parser refuses, because they would collide with the library's own.
-RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"})
+RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting", "newListener",
+                             "removeListener"})
 MAX_ATTACHMENTS = 10  # binary attachments one packet may announce
 MAX_ID_DIGITS = 15  # an ack id is a safe integer in JavaScript
 
@@ -48,7 +49,7 @@ def decode(text: str, loads: Any) -> Decoded:
         dash = text.find("-", position)
         count = text[position:dash]
         if dash < 0 or not count.isdigit() or len(count) > 3 or int(count) > MAX_ATTACHMENTS:
-            raise MalformedPacket("a binary packet needs 0 to %d attachments" % MAX_ATTACHMENTS)
+            raise MalformedPacket(f"a binary packet needs 0 to {MAX_ATTACHMENTS} attachments")
         attachments = int(count)
         position = dash + 1
     namespace = "/"
@@ -92,7 +93,8 @@ def _valid(kind: int, data: Any, has_data: bool) -> bool:
 def encode_event(namespace: str, event: str, args: list[Any], dumps: Any) -> str:
     """The text of an EVENT packet without binary data and without an ack id (what a room emit sends)."""
     prefix = "2" if namespace == "/" else f"2{namespace},"
-    return prefix + dumps([event, *args], separators=(",", ":"))
+    text: str = dumps([event, *args], separators=(",", ":"))
+    return prefix + text
 
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))

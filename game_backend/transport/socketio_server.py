@@ -246,7 +246,8 @@ class SocketServer(socketio.AsyncServer):
         try:
             accepted = await self._trigger_event("connect", namespace, sid, environ, auth)
         except exceptions.ConnectionRefusedError as refused:
-            return refused.error_args
+            data: dict[str, Any] = refused.error_args
+            return data
         except ConnectionRefusedError:
             return {"message": "Connection refused by server"}
         except Exception:
@@ -255,4 +256,5 @@ class SocketServer(socketio.AsyncServer):
         return {"message": "Connection rejected by server"} if accepted is False else None
 
     def _encoded(self, kind: int, namespace: str, data: Any) -> str:
-        return MESSAGE + self.packet_class(kind, data=data, namespace=namespace).encode()
+        encoded: str = self.packet_class(kind, data=data, namespace=namespace).encode()
+        return MESSAGE + encoded
