@@ -21,16 +21,16 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import PyMongoError
 
 from ..errors import GameError, not_playing
 from ..storage.database import Database
 from ..storage.documents import jsonable, now
+from ..storage.updates import update_and_read
 from . import rankings, rooms, users
 from .rules import Rule, broken_rule
 
-AFTER = ReturnDocument.AFTER
+NEWEST = [("startedAt", -1)]  # a room's rounds, the one under way (or just finished) first
 PLAYER_FIELDS = ("nickname", "instrument", "score")
 
 
@@ -106,11 +106,11 @@ async def game_ended(db: Database, code: str, nickname: str, score: int) -> Roun
 
 async def _step(db: Database, code: str, nickname: str, flag: str, changes: dict[str, Any]) -> RoundChange:
     """Apply `changes` to the player's entry if `flag` is not set yet, then see what that completes."""
-    game = await db.games.find_one_and_update(
+    game = await update_and_read(
+        db.games, {"code": code},
         {"code": code, "gameState": "playing", "players": {"$elemMatch": {"nickname": nickname, flag: False}}},
         {"$set": {f"players.$[me].{field}": value for field, value in changes.items()}},
-        array_filters=[{"me.nickname": nickname}],
-        return_document=AFTER,
+        sort=NEWEST, array_filters=[{"me.nickname": nickname}],
     )
     if game is not None:
         return await _advance(db, game)
@@ -137,11 +137,9 @@ async def finished(db: Database, code: str, nickname: str) -> dict[str, Any]:
 
 async def take_out(db: Database, code: str, nickname: str) -> RoundChange:
     """The player left room `code`: they leave its round too, so the others can start and end without them."""
-    game = await db.games.find_one_and_update(
-        {"code": code, "gameState": "playing", "players.nickname": nickname},
-        {"$pull": {"players": {"nickname": nickname}}},
-        return_document=AFTER,
-    )
+    game = await update_and_read(db.games, {"code": code},
+                                 {"code": code, "gameState": "playing", "players.nickname": nickname},
+                                 {"$pull": {"players": {"nickname": nickname}}}, sort=NEWEST)
     if game is None:
         return RoundChange(code)
     return await _advance(db, game)
@@ -181,10 +179,10 @@ async def _claim_start(db: Database, game: dict[str, Any]) -> int | None:
 
 async def _claim_finish(db: Database, game: dict[str, Any]) -> RoundChange:
     """Close the round unless another step already did; only the winner saves and announces the result."""
-    finished = await db.games.find_one_and_update(
+    finished = await update_and_read(
+        db.games, {"_id": game["_id"]},
         {"_id": game["_id"], "gameState": "playing", "players.0": {"$exists": True}, "players.ended": {"$ne": False}},
         {"$set": {"gameState": "finished", "finishedAt": now()}},
-        return_document=AFTER,
     )
     if finished is None:
         return RoundChange(game["code"])

@@ -288,14 +288,15 @@ async def add_friend(db: Database, identity: Identity, nickname: str) -> None:
         raise GameError("INVALID_PAYLOAD", "you cannot be your own friend")
     if await db.users.find_one({"nickname": nickname}, {"_id": 1}) is None:
         raise GameError("NOT_FOUND", f"there is no player {nickname}")
-    if await db.users.find_one_and_update(_token_filter(identity), {"$addToSet": {"friends": nickname}}) is None:
+    followed = await db.users.update_one(_token_filter(identity), {"$addToSet": {"friends": nickname}})
+    if followed.matched_count == 0:
         raise revoked()
 
 
 async def remove_friend(db: Database, identity: Identity, nickname: str) -> None:
-    user = await db.users.find_one_and_update({**_token_filter(identity), "friends": nickname},
-                                              {"$pull": {"friends": nickname}})
-    if user is None:
+    unfollowed = await db.users.update_one({**_token_filter(identity), "friends": nickname},
+                                           {"$pull": {"friends": nickname}})
+    if unfollowed.matched_count == 0:
         await check_token(db, identity)
         raise GameError("NOT_FOUND", f"{nickname} is not among your friends")
 
@@ -303,7 +304,9 @@ async def remove_friend(db: Database, identity: Identity, nickname: str) -> None
 async def log_out(db: Database, identity: Identity) -> Logout:
     """Revoke every token of the user, give up their seats, and list the sessions to close.
 
-    An account's token version goes up; a guest is deleted, which frees the nickname.
+    An account's token version goes up; a guest is deleted, which frees the nickname. One atomic step that
+    also answers the sessions to close, so it stays a findAndModify: SecantusDB scans `users` for it, which
+    a sign-out can afford (storage/updates.py).
     """
     if identity.guest:
         user = await db.users.find_one_and_delete({**_token_filter(identity), "guest": True}, projection={"sockets": 1})
