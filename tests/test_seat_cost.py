@@ -41,3 +41,16 @@ async def test_a_join_room_after_the_rest_join_costs_two_round_trips_and_nothing
              - value(found, "game_request_database_commands_total", moment="joinRoom"))
     assert taken > 2, f"a seat taken by joinRoom counted {taken} commands: the counter misses the driver's"
     assert value(after, "game_database_operation_duration_seconds_count", operation="findAndModify") == 0
+
+    for player in (guest, carol):  # a whole round, and leaving: no findAndModify either
+        await player.act("ready")
+    await host.act("startGame", {"code": code})
+    for player in (host, guest, carol):
+        await player.act("playerLoaded", {"nickname": player.nickname, "code": code})
+    for player in (host, guest):
+        await player.act("gameEnded", {"code": code, "nickname": player.nickname, "score": 100})
+    await carol.act("leaveRoom", code)  # the last one who had not ended: the round ends without her
+    await host.expect(f"allPlayersEnded{code}")
+    found = samples((await scrape(game_server))[1])
+    assert value(found, "game_events_total", event="gameEnded", code="ok") == 2
+    assert value(found, "game_database_operation_duration_seconds_count", operation="findAndModify") == 0
