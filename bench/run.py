@@ -52,6 +52,10 @@ def measure(server: Server | Cluster, plan: Plan, generator_count: int, skip: fr
                                                   for p in memory["points"]))
             if "seat" not in skip:  # first, into an idle server, as an evening's players arrive
                 seated = seating(server, generators, plan)
+                # A fresh server (and database) for the rest: the seated players' departures, and their held
+                # seats expiring a grace later, would otherwise run in the background of the next steps.
+                server.stop()
+                server.start()
                 say("  seating: " + ", ".join(f"{p['seated']} of {p['players']} in {p['seconds']:g} s "
                                               f"({p['ms_per_player']:g} ms a player, joinRoom p99 "
                                               f"{p['join_room_ack_ms']['p99']} ms)"
