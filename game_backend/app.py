@@ -75,7 +75,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_payload_bytes)
     if settings.motion_beat_compat:
         log.warning("MOTION_BEAT_COMPAT is on: an anonymous socket's login(nickname) is trusted for a player who "
-                    "signed in from the same address (see the README's Security model)")
+                    "signed in from the same address (see docs/security.md)")
     if settings.room_code_seed is not None:
         rooms.seed_room_codes(settings.room_code_seed)
     sio = create_socketio_server(settings)

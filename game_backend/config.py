@@ -53,8 +53,8 @@ class Settings:
     data_dir: str | None = setting(None, "DATA_DIR", "where the embedded database keeps its files (`make run` uses "
                                    "`.data/db`); unset: in memory", flag="--data-dir")
     cors_origins: tuple[str, ...] = setting(("*",), "CORS_ORIGINS", "comma-separated origins whose pages may connect "
-                                            "and call the API (see [In production](#in-production-origins-and-several-"
-                                            "processes))", flag="--cors-origins")
+                                            "and call the API (see [In production](docs/operations.md#in-production-"
+                                            "origins-and-several-processes))", flag="--cors-origins")
     redis_url: str | None = setting(None, "REDIS_URL", "Redis for several server processes sharing rooms",
                                     flag="--redis-url")
     redis_channel: str = setting("game_backend", "REDIS_CHANNEL", "the prefix of this deployment's Redis channels "
@@ -68,11 +68,12 @@ class Settings:
                               "object per line: time, level, logger, message, and sid, nickname, event, room, "
                               "code, duration_ms where they apply)", choices=("text", "json"))
     metrics: bool = setting(True, "METRICS", "count for Prometheus at `GET /metrics` (see [Operating "
-                            "it](#operating-it))")
+                            "it](docs/operations.md#operating-it))")
     metrics_token: str | None = setting(None, "METRICS_TOKEN", "when set, `GET /metrics` wants `Authorization: "
                                         "Bearer <token>`; in production `/metrics` is off without it")
     admin_username: str | None = setting(None, "ADMIN_USERNAME", "with `ADMIN_PASSWORD`: the Socket.IO Admin UI "
-                                         "at `/admin/` (see [Operating it](#operating-it)); unset: off")
+                                         "at `/admin/` (see [Operating it](docs/operations.md#operating-it)); "
+                                         "unset: off")
     admin_password: str | None = setting(None, "ADMIN_PASSWORD", "the Admin UI's password (in production at least "
                                          "12 characters)")
     admin_read_only: bool = setting(True, "ADMIN_READ_ONLY", "the Admin UI only watches; `0` lets it emit, join, "
@@ -81,10 +82,11 @@ class Settings:
                               shown_default="a development value")
     jwt_expiry_seconds: int = setting(7 * 24 * 3600, "JWT_EXPIRY_SECONDS", "how long a token is valid, in seconds")
     production: bool = setting(False, "PRODUCTION", "refuse to start with the default or a short `JWT_SECRET`, or "
-                               "with `CORS_ORIGINS=*` (see [Security model](#security-model))")
+                               "with `CORS_ORIGINS=*` (see [Security model](docs/security.md#security-model))")
     motion_beat_compat: bool = setting(False, "MOTION_BEAT_COMPAT", "accept Motion Beat's web client as it is: its "
                                        "socket `login(nickname)` binds an anonymous connection to a player who "
-                                       "signed in from the same address (see [Security model](#security-model)), "
+                                       "signed in from the same address (see [Security "
+                                       "model](docs/security.md#security-model)), "
                                        "and passwords of 6 characters (its minimum; otherwise 8)")
     bcrypt_rounds: int = setting(12, "BCRYPT_ROUNDS", "bcrypt cost for account passwords")
     auth_rate: float = setting(1.0, "AUTH_RATE", "sign-up and login attempts per second per client address (token "
@@ -100,7 +102,7 @@ class Settings:
                                            "up in the database three times in this period; another process that "
                                            "sees it stand still this long (or, on the same machine, its pid gone) "
                                            "takes it for dead and records its players' connections as gone (see "
-                                           "[What survives what](#what-survives-what))")
+                                           "[What survives what](docs/what-survives-what.md#what-survives-what))")
     reconnect_grace_seconds: float = setting(10.0, "RECONNECT_GRACE_SECONDS", "how long a dropped player's seat is "
                                              "held; reconnecting with the same token within it gives the seat back "
                                              "(and the room's events), after it the player leaves as with "
@@ -109,7 +111,7 @@ class Settings:
                                         "player who reconnects within the grace period, to any process, gets the "
                                         "room events they missed; every event then carries one more, last argument "
                                         "(its offset), as with the Node server's option (see [What survives "
-                                        "what](#what-survives-what))")
+                                        "what](docs/what-survives-what.md#what-survives-what))")
     ping_interval: float = setting(25.0, "PING_INTERVAL", "seconds between Engine.IO heartbeats")
     ping_timeout: float = setting(20.0, "PING_TIMEOUT", "seconds a client has to answer a heartbeat before it is "
                                   "dropped")
@@ -133,7 +135,8 @@ class Settings:
                                          "generator with this seed, so that a run can be repeated (refused in "
                                          "production)")
     ws_compression: bool = setting(False, "WS_COMPRESSION", "accept permessage-deflate on WebSockets when a client "
-                                   "offers it (about 90 KB more per socket; see [Benchmarks](#benchmarks))")
+                                   "offers it (about 90 KB more per socket; see "
+                                   "[Benchmarks](docs/benchmarks.md#benchmarks))")
     event_loop: str = setting("auto", "EVENT_LOOP", "`uvloop` (when installed: it is a dependency), or `asyncio`",
                               choices=("auto", "asyncio", "uvloop"))
     json_library: str = setting("auto", "JSON_LIBRARY", "`orjson` (when installed: it is a dependency), or `json`, "

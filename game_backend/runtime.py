@@ -1,6 +1,6 @@
 """The optional speed-ups, chosen by setting: uvloop's event loop and orjson for Socket.IO packets.
 
-Both are declared dependencies (see the README's Benchmarks section for what
+Both are declared dependencies (see docs/benchmarks.md for what
 each one measured); "auto" uses each when it imports, so a platform without a
 wheel still runs on the standard library.
 """

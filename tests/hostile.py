@@ -45,7 +45,7 @@ HOSTILE_PATH_SEGMENTS = [
     "A" * 2000, "-1", "007", "1e3", "1.5", "0x10", "99999999999999999999", "１", "ＡＢＣＤＥＦ", "null", "[]", "%20",
 ]
 
-# The routes that need no token (the README's contract; 0 is a song, the tutorial, so not a hostile segment).
+# The routes that need no token (docs/protocol.md's contract; 0 is a song, the tutorial, so not a hostile segment).
 PUBLIC_ROUTES = {
     ("POST", "/api/users/signup"), ("POST", "/api/users/login"), ("POST", "/api/users/guest"),
     ("GET", "/api/songs"), ("GET", "/api/songs/{number}"), ("GET", "/api/songs/difficulty/{difficulty}"),

@@ -1,4 +1,4 @@
-"""Which way the imports point (the README's "How it is built"), and who may emit room events."""
+"""Which way the imports point (docs/architecture.md), and who may emit room events."""
 
 from __future__ import annotations
 

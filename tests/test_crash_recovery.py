@@ -138,7 +138,7 @@ async def test_a_survivor_releases_the_players_of_a_process_that_died(
             assert time.monotonic() < deadline, "the dead process's player was never released"
             await asyncio.sleep(0.05)
         released = time.monotonic() - killed
-        # The README's bound is lease + grace + 2 s; the clock measures it here and decides nothing.
+        # docs/what-survives-what.md's bound is lease + grace + 2 s; the clock measures it here and decides nothing.
         record_figure("crash_recovery", "release after kill -9", {"lease_s": LEASE, "grace_s": GRACE, "released_after_s":
                                                 round(released, 2), "bound_s": LEASE + GRACE + 2})
         assert (await db.users.find_one({"nickname": "bob"}))["sockets"] == []

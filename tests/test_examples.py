@@ -1,4 +1,5 @@
-"""The README's "Using it from another project's tests" examples, run as their projects would run them, twice.
+"""The examples of docs/testing-harness.md ("Using it from another project's tests"), run as their projects
+would run them, twice.
 
 Each runs in a process of its own, as a new project's suite would: the pytest
 example with only its own pytest.ini (the fixtures come from the installed
@@ -66,9 +67,9 @@ def test_the_playwright_example_runs_as_written_again_and_again(tmp_path: Path) 
             CHROMIUM=CHROMIUM, PLAYWRIGHT_OUTPUT=str(tmp_path / str(attempt)))
 
 
-def test_the_readme_shows_each_example_as_it_runs() -> None:
-    readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+def test_the_docs_show_each_example_as_it_runs() -> None:
+    readme = (TESTS.parent / "docs" / "testing-harness.md").read_text(encoding="utf-8")
     for example in ["examples/pytest/pytest.ini", "examples/pytest/test_lobby_example.py", "js/examples/mocha/setup.mjs",
                     "js/examples/mocha/lobby.test.mjs", "js/examples/playwright/playwright.config.mjs",
                     "js/examples/playwright/global-setup.mjs", "js/examples/playwright/lobby.spec.mjs"]:
-        assert (TESTS / example).read_text(encoding="utf-8").strip() in readme, f"the README's copy of {example} differs"
+        assert (TESTS / example).read_text(encoding="utf-8").strip() in readme, f"docs/testing-harness.md's copy of {example} differs"

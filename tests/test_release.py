@@ -4,7 +4,7 @@
   Admin UI; building leaves nothing git does not ignore.
 - The wheel, installed into a fresh virtual environment (the versions of requirements.lock), serves `/`,
   `/socket.io/socket.io.js` and `/admin/` from a folder that is no checkout.
-- A brand-new Python project (tests/downstream/python) and the README's pytest example run their tests against
+- A brand-new Python project (tests/downstream/python) and the pytest example of docs/testing-harness.md run their tests against
   it, with warnings made errors; a brand-new Node project (tests/downstream/node) installs the JavaScript
   test package from the tarball `npm pack` makes, and runs its tests with `node --test`. Each new project's
   tests are its own three: two players chat, a round with live scores, a full room refused.

@@ -3,7 +3,7 @@
 Every connection of every storm is taken (a refused one is a player lost: socket.io-client does not retry
 a refusal), and the server's memory after the third storm is within 10% of what it was after the first.
 The server runs as `make run` starts it, on an embedded database of its own (the database is what slowed the
-later storms: see the README's "A connection storm"). The full-size storm (2,000 players in 3 s, three
+later storms: see "A connection storm" in docs/what-survives-what.md). The full-size storm (2,000 players in 3 s, three
 times) is the benchmark's; this one is smaller, so that the suite stays fast.
 """
 

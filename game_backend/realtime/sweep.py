@@ -21,7 +21,7 @@ at most one sweep before it died, this process saw it at most one sweep
 later, claims it a lease after that (within a sweep), holds the seats for the
 grace period, and expires them at the next sweep: at most
 PROCESS_LEASE_SECONDS + RECONNECT_GRACE_SECONDS + 3 x SWEEP_SECONDS after the
-crash (the README's "What survives what").
+crash (docs/what-survives-what.md).
 """
 
 from __future__ import annotations
