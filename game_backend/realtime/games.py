@@ -28,8 +28,14 @@ async def start_game(ctx: EventContext, payload: CodeBody) -> Ack:
 @router.event("playerLoaded", PlayerLoaded)
 async def player_loaded(ctx: EventContext, payload: PlayerLoaded) -> Ack:
     code = ctx.own_room(payload.nickname, payload.code)
-    change = await games.player_loaded(ctx.db, code, ctx.nickname)
-    ctx.connection.playing = code
+    # Playing from now: another player's step may complete the stage and announce the start before this one's
+    # database work returns, and the client's first hits follow that announcement at once.
+    before, ctx.connection.playing = ctx.connection.playing, code
+    try:
+        change = await games.player_loaded(ctx.db, code, ctx.nickname)
+    except BaseException:
+        ctx.connection.playing = before
+        raise
     await announce.round_change(ctx.sio, change)
     return OK
 
