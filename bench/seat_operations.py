@@ -61,10 +61,9 @@ async def per_operation(db: Database) -> None:
 
 
 async def seat(db: Database, n: int) -> None:
-    """The commands the server sends to seat player `n` (the first of each four creates the room)."""
+    """The 13 commands the server sends to seat player `n` (the first of each four creates the room)."""
     nickname, code = f"p{n}", f"S{n // 4:05d}"
-    await db.users.insert_one({"nickname": nickname, "guest": True, "sockets": []})  # guest sign-in
-    await db.users.find_one({"nickname": nickname})
+    await db.users.insert_one({"nickname": nickname, "guest": True, "sockets": [], "signins": []})  # guest sign-in
     await db.users.find_one({"nickname": nickname}, {"_id": 1})  # REST: the token is checked
     await db.leases.insert_one({"_id": f"seat:{nickname}"})
     if n % 4 == 0:
@@ -82,9 +81,7 @@ async def seat(db: Database, n: int) -> None:
     await asyncio.gather(  # connect
         db.users.update_one({"nickname": nickname}, {"$push": {"sockets": {"sid": f"s{n}", "process": "p"}}}),
         db.users.find_one({"nickname": nickname}, {"friends": 1}),
-        db.rooms.update_one({"players.nickname": nickname}, {"$unset": {"players.$[me].leaveAt": ""}},
-                            array_filters=[{"me.nickname": nickname}]))
-    await db.rooms.find_one({"players.nickname": nickname})
+        db.rooms.find_one({"players.nickname": nickname}))
     await db.rooms.find_one({"code": code, "players.nickname": nickname})  # joinRoom
     await db.messages.find({"chatroom": code}).sort([("createdAt", -1)]).limit(50).to_list(None)
 

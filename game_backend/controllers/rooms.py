@@ -317,17 +317,21 @@ async def hold_seat(db: Database, code: str, nickname: str, until: datetime) -> 
 async def reclaim_seat(db: Database, nickname: str) -> dict[str, Any] | None:
     """A returning player is back in the seat they hold (held for their return or not); its room, or None.
 
-    An indexed update, then a read only when there was a seat: every connection asks this, most have none.
+    One indexed read: every connection asks this, and most have no seat or one that is not held. Only a held
+    seat is then taken back, by an update that fails if the hold ran out and the seat was given up meanwhile.
     """
-    taken = await db.rooms.update_one(
-        {"players.nickname": nickname},
-        {"$unset": {"players.$[me].leaveAt": ""}},
-        array_filters=[{"me.nickname": nickname}],
-    )
-    if taken.matched_count == 0:
+    room: dict[str, Any] | None = await db.rooms.find_one({"players.nickname": nickname}, ROOM_FIELDS)
+    if room is None:
         return None
-    room = await db.rooms.find_one({"players.nickname": nickname}, ROOM_FIELDS)
-    return None if room is None else present(room)
+    if any(player["nickname"] == nickname and "leaveAt" in player for player in room["players"]):
+        taken = await db.rooms.update_one(
+            {"code": room["code"], "players.nickname": nickname},
+            {"$unset": {"players.$[me].leaveAt": ""}},
+            array_filters=[{"me.nickname": nickname}],
+        )
+        if taken.matched_count == 0:
+            return None
+    return present(room)
 
 
 async def expired_seats(db: Database, moment: datetime) -> list[tuple[str, str]]:
