@@ -26,8 +26,9 @@
 //   {"cmd": "close_idle"}, {"cmd": "close"}, {"cmd": "quit"}
 //
 // One-way latency is measured inside this process: the sender's clock is
-// kept per (sender, sequence number), and the sequence number travels as
-// currentScore. Every wait is bounded in time.
+// kept per (sender, sequence number), and the step and sequence number travel
+// in motionType ("<motionType><step>-<seq>"): a hit reports a score of 0,
+// which the chart always allows. Every wait is bounded in time.
 "use strict";
 
 const readline = require("node:readline");
@@ -130,19 +131,20 @@ async function makeRoom(command, index) {
   for (const player of room) await call(player.socket, "playerLoaded", { nickname: player.nickname, code });
   for (const receiver of room) {
     for (const sender of room) {
-      if (sender !== receiver) receiver.socket.on(`liveScore${sender.nickname}`, (score, combo) => received(sender, score, combo));
+      if (sender !== receiver) receiver.socket.on(`liveScore${sender.nickname}`, (score, combo, instrument, motion) => received(sender, motion));
     }
   }
   return room;
 }
 
-function received(sender, score, combo) {
+function received(sender, motion) {
   const m = measuring;
-  if (m === null || combo !== m.step) {
+  const [step, seq] = String(motion).slice(hitFields.motionType.length).split("-").map(Number);
+  if (m === null || step !== m.step) {
     if (m !== null) m.stray++;
     return;
   }
-  const ms = performance.now() - sender.sentAt[score & (RING - 1)];
+  const ms = performance.now() - sender.sentAt[seq];
   m.hist[Math.min(BINS - 1, Math.floor(ms / BIN_MS))]++;
   m.received++;
   m.lastReceive = performance.now();
@@ -158,15 +160,15 @@ async function setup(command) {
 }
 
 function sendHit(client) {
-  const seq = client.seq++;
-  client.sentAt[seq & (RING - 1)] = performance.now();
+  const seq = client.seq++ & (RING - 1);
+  client.sentAt[seq] = performance.now();
   client.socket.emit("hit", {
     code: client.code,
     nickname: client.nickname,
-    currentScore: seq,
-    combo: step,
+    currentScore: 0,
+    combo: 0,
     instrument: hitFields.instrument,
-    motionType: hitFields.motionType,
+    motionType: `${hitFields.motionType}${step}-${seq}`,
   });
 }
 

@@ -33,7 +33,8 @@ PLANS = {
                  moderate=6000, chat_clients=64, chat_seconds=5.0, idle_counts=(1000, 3000), rounds=2,
                  seat_counts=(300, 1000, 3000)),
 }
-# The `hit` fields the load sends besides code, nickname, currentScore (a sequence number) and combo (the step).
+# The `hit` fields the load sends besides code, nickname, currentScore and combo (0: the step and sequence number
+# travel after this motionType).
 HIT = {"instrument": "drum", "motionType": "hit"}
 
 

@@ -145,6 +145,24 @@ class Hit(Payload):
     motionType: MotionType
 
 
+Motion = Annotated[str, StringConstraints(pattern=r"^[AB]$", max_length=1)]
+Milliseconds = Annotated[float, Field(ge=-86_400_000, le=86_400_000, allow_inf_nan=False)]
+
+
+class Press(Payload):
+    """A key press, `at` milliseconds after the round's start on the player's synchronized clock."""
+
+    code: RoomCode
+    at: Milliseconds
+    nickname: Nickname | None = None
+    instrument: Instrument | None = None
+    motion: Motion | None = None
+
+
+class ClockSync(Payload):
+    clientTime: Annotated[float, Field(allow_inf_nan=False)] | None = None
+
+
 class GameEnded(Payload):
     code: RoomCode
     nickname: Nickname

@@ -50,18 +50,22 @@ PUBLIC_ROUTES = {
     ("POST", "/api/users/signup"), ("POST", "/api/users/login"), ("POST", "/api/users/guest"),
     ("GET", "/api/songs"), ("GET", "/api/songs/{number}"), ("GET", "/api/songs/difficulty/{difficulty}"),
     ("GET", "/api/rankings/{song}"), ("GET", "/api/rooms"), ("GET", "/api/instruments"),
+    ("GET", "/api/games/{id}/replay"),
 }
 # Ends the caller's session whatever the body says, so it is attacked with its own throwaway token.
 SESSION_ENDING_ROUTES = {("PATCH", "/api/users/logout"), ("POST", "/api/users/logout")}
 
 # Events whose purpose is to enter a room: an outsider may send them.
 ENTRY_EVENTS = {"joinRoom"}
+# Events that act in no room: a reading of the server's clock.
+ROOMLESS_EVENTS = {"clockSync"}
 # Events only a room's host may send.
 HOST_ONLY_EVENTS = {"changeSong", "startGame"}
 
 CODES = {
     "INVALID_PAYLOAD", "NOT_AUTHENTICATED", "FORBIDDEN", "NICKNAME_TAKEN", "EMAIL_TAKEN", "ROOM_NOT_FOUND", "ROOM_FULL",
     "GAME_IN_PROGRESS", "NOT_IN_ROOM", "NOT_HOST", "NOT_ALL_READY", "NOT_PLAYING", "RATE_LIMITED", "NOT_FOUND",
+    "SCORE_IMPOSSIBLE", "PRESS_OUT_OF_TIME", "NOT_YOUR_INSTRUMENT", "ROUND_NOT_STARTED",
 }
 
 
@@ -148,7 +152,7 @@ def _first_accepted(schema: Any, candidates: list[Any]) -> Any:
 
 def valid_payload(schema: Any, hints: dict[str, Any]) -> Any:
     """A payload `schema` accepts, using `hints` (field name -> value) first."""
-    generic = [hints.get("nickname"), hints.get("code"), "drums", 1, 0, {"number": 1}, "hello", True]
+    generic = [hints.get("nickname"), hints.get("code"), "drums", 1, 0, {"number": 1}, "hello", True, "A"]
     if isinstance(schema, type) and issubclass(schema, BaseModel):
         payload = {}
         for name, info in schema.model_fields.items():

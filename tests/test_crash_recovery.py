@@ -99,7 +99,7 @@ async def test_after_a_crash_the_returning_player_is_back_and_the_absent_one_rel
         assert [p["nickname"] for p in room["players"]] == ["ann"]
         # The round does not stay stuck: ann alone can finish it, and the room waits again.
         assert (await ann.sio.call("playerLoaded", {"nickname": "ann", "code": code}))["ok"]
-        assert (await ann.sio.call("gameEnded", {"nickname": "ann", "code": code, "score": 5}))["ok"]
+        assert (await ann.sio.call("gameEnded", {"nickname": "ann", "code": code, "score": 0}))["ok"]
         await ann.wait_for(f"allPlayersEnded{code}")
         assert (await db.rooms.find_one({"code": code}))["gameState"] == "waiting"
         # No stale socket ids: bob has none, ann only her live one.

@@ -9,9 +9,13 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from bson import ObjectId
+
+from game_backend.controllers import rankings
 
 from game_backend.storage.database import Database
 from game_backend.testing import Player, Players, rest, running_server
@@ -60,9 +64,19 @@ async def end(player: Player, code: str, score: int) -> dict[str, Any]:
     return await player.call("gameEnded", {"nickname": player.nickname, "code": code, "score": score})
 
 
-def hit(player: Player, code: str, score: int, combo: int = 1) -> dict[str, Any]:
-    return {"code": code, "nickname": player.nickname, "currentScore": score, "combo": combo,
-            "instrument": "drum", "motionType": "swing"}
+def hit(player: Player, code: str, mark: int = 0) -> dict[str, Any]:
+    """A hit reporting no score (always within what the chart allows), told apart by its motionType, `m<mark>`."""
+    return {"code": code, "nickname": player.nickname, "currentScore": 0, "combo": 0,
+            "instrument": "drum", "motionType": f"m{mark}"}
+
+
+def marks(player: Player, sender: Player) -> list[str]:
+    """The motionTypes of the hits `player` received from `sender`, in order."""
+    return [args[3] for args in player.events.get(f"liveScore{sender.nickname}", [])]
+
+
+def reported(player: Player, score: int = 0) -> dict[str, Any]:
+    return {"nickname": player.nickname, "instrument": "select", "score": score, "judged": False}
 
 
 def received(player: Player, event: str) -> int:
@@ -84,29 +98,30 @@ async def round_start_time(everyone: list[Player], code: str, times: int = 1) ->
 async def test_a_whole_round(count: int, players: Players, server_db: Database) -> None:
     everyone, code = await ready_room(players, count)
     game = await start(everyone, code)
-    assert game["players"] == [{"nickname": p.nickname, "instrument": "select", "score": 0} for p in everyone]
+    assert game["players"] == [reported(p) for p in everyone]
     assert game["gameState"] == "playing" and game["code"] == code
     assert (await server_db.rooms.find_one({"code": code}))["gameState"] == "playing"
 
     before_last_load = time.time() * 1000
     for player in everyone:
-        assert await load(player, code) == {"ok": True}
+        ack = await load(player, code)
+        assert ack["ok"] is True and ack["part"]["instrument"] == "select" and ack["part"]["notes"]
     start_time = await round_start_time(everyone, code)
     assert start_time >= before_last_load + LEAD * 1000
 
     for i, player in enumerate(everyone):
-        await player.emit("hit", hit(player, code, 100 * (i + 1), combo=i))
+        await player.emit("hit", hit(player, code, i))
     for player in everyone:
         for i, other in enumerate(everyone):
             if other is not player:
-                assert await player.wait_for(f"liveScore{other.nickname}") == (100 * (i + 1), i, "drum", "swing")
+                assert await player.wait_for(f"liveScore{other.nickname}") == (0, 0, "drum", f"m{i}")
 
-    scores = [1000 * (i + 1) for i in range(count)]
+    scores = [0] * count  # reported scores: no note is due yet (tests/test_judged_rounds.py scores notes)
     for player, score in zip(everyone, scores, strict=True):
         assert await end(player, code, score) == {"ok": True}
     results = [(await player.wait_for(f"allPlayersEnded{code}"))[0] for player in everyone]
     song = await server_db.songs.find_one({"number": game["song"]})
-    expected_players = [{"nickname": p.nickname, "instrument": "select", "score": s} for p, s in zip(everyone, scores)]
+    expected_players = [reported(p, s) for p, s in zip(everyone, scores, strict=True)]
     assert results[0]["players"] == expected_players
     assert results[0]["totalScore"] == sum(scores) and results[0]["title"] == song["title"]
     assert all(result == results[0] for result in results)
@@ -125,7 +140,7 @@ async def test_a_whole_round(count: int, players: Players, server_db: Database) 
         recent = (await server_db.users.find_one({"nickname": player.nickname}))["recentSongs"]
         assert [(s["number"], s["score"]) for s in recent] == [(game["song"], score)]
     status, listed = await rest(players.base_url, "GET", f"/api/rankings/{game['song']}")
-    assert status == 200 and listed == [results[0]]
+    assert status == 200 and listed == [{**results[0], "rank": 1}] and results[0]["gameId"] == game["id"]
 
 
 async def test_motion_beat_clients_send_player_loaded_without_an_ack(players: Players) -> None:
@@ -149,8 +164,8 @@ async def test_the_last_two_load_and_end_at_the_same_moment(players: Players, se
         assert (await server_db.games.find_one({"code": code, "gameState": "playing"}))["startTime"] == start_time
 
         for player in first:
-            assert (await end(player, code, 10))["ok"]
-        acks = await asyncio.gather(*(end(player, code, 20) for player in last))
+            assert (await end(player, code, 0))["ok"]
+        acks = await asyncio.gather(*(end(player, code, 0) for player in last))
         assert all(ack["ok"] for ack in acks)
         for player in everyone:
             await player.wait_for(f"allPlayersEnded{code}",
@@ -190,10 +205,10 @@ async def test_players_leaving_mid_round_let_the_others_finish(how: str, players
     assert (await load(host, code))["ok"] and (await load(bob, code))["ok"]
     await leave(players.base_url, cat, code, how, elsewhere)  # the last one who had not loaded
     await round_start_time([host, bob], code)
-    assert (await end(host, code, 500))["ok"]
+    assert (await end(host, code, 0))["ok"]
     await leave(players.base_url, bob, code, how, elsewhere)  # the last one who had not ended
     result = (await host.wait_for(f"allPlayersEnded{code}"))[0]
-    assert result["players"] == [{"nickname": host.nickname, "instrument": "select", "score": 500}]
+    assert result["players"] == [reported(host)]
     await host.settle()
     assert received(host, f"allPlayersLoaded{code}") == 1 and received(host, f"allPlayersEnded{code}") == 1
     room = await server_db.rooms.find_one({"code": code})
@@ -257,6 +272,10 @@ async def test_bad_round_events_are_refused_store_nothing_and_relay_nothing(play
         return {"nickname": host.nickname, "code": code, "score": score}
 
     refusals: list[tuple[str, Any, str]] = [
+        # Within a second of the start no note is due: a score-only client cannot have scored yet.
+        ("hit", {**hit(host, code), "currentScore": 1}, "SCORE_IMPOSSIBLE"),
+        ("hit", {**hit(host, code), "combo": 1}, "SCORE_IMPOSSIBLE"),
+        ("gameEnded", with_score(1), "SCORE_IMPOSSIBLE"),
         *(("gameEnded", with_score(score), "INVALID_PAYLOAD") for score in BAD_SCORES),
         ("gameEnded", {"nickname": bob.nickname, "code": code, "score": 5}, "FORBIDDEN"),
         ("gameEnded", {"nickname": host.nickname, "code": other_code, "score": 5}, "NOT_IN_ROOM"),
@@ -264,13 +283,13 @@ async def test_bad_round_events_are_refused_store_nothing_and_relay_nothing(play
         ("playerLoaded", {"nickname": bob.nickname, "code": code}, "FORBIDDEN"),
         ("playerLoaded", {"nickname": host.nickname, "code": other_code}, "NOT_IN_ROOM"),
         ("playerLoaded", {"nickname": OPERATOR, "code": code}, "INVALID_PAYLOAD"),
-        ("hit", {**hit(host, code, 5), "currentScore": -1}, "INVALID_PAYLOAD"),
-        ("hit", {**hit(host, code, 5), "currentScore": 10**12}, "INVALID_PAYLOAD"),
-        ("hit", {**hit(host, code, 5), "currentScore": "5"}, "INVALID_PAYLOAD"),
-        ("hit", {**hit(host, code, 5), "combo": OPERATOR}, "INVALID_PAYLOAD"),
-        ("hit", {**hit(host, code, 5), "motionType": "x" * 1000}, "INVALID_PAYLOAD"),
-        ("hit", {**hit(host, code, 5), "instrument": None}, "INVALID_PAYLOAD"),
-        ("hit", {**hit(host, code, 5), "nickname": bob.nickname}, "FORBIDDEN"),
+        ("hit", {**hit(host, code), "currentScore": -1}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code), "currentScore": 10**12}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code), "currentScore": "5"}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code), "combo": OPERATOR}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code), "motionType": "x" * 1000}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code), "instrument": None}, "INVALID_PAYLOAD"),
+        ("hit", {**hit(host, code), "nickname": bob.nickname}, "FORBIDDEN"),
         ("hit", hit(host, other_code, 5), "NOT_IN_ROOM"),
         ("hit", None, "INVALID_PAYLOAD"),
     ]
@@ -285,7 +304,7 @@ async def test_bad_round_events_are_refused_store_nothing_and_relay_nothing(play
         assert received(watcher, f"liveScore{host.nickname}") == 0
         assert received(watcher, f"allPlayersEnded{code}") == 0
     assert await host.call("hit", hit(host, code, 5)) == {"ok": True}
-    assert await bob.wait_for(f"liveScore{host.nickname}") == (5, 1, "drum", "swing")
+    assert await bob.wait_for(f"liveScore{host.nickname}") == (0, 0, "drum", "m5")
     await outsider.settle()
     assert received(outsider, f"liveScore{host.nickname}") == 0
 
@@ -312,7 +331,7 @@ async def test_a_hit_after_ones_own_game_ended_is_refused(players: Players) -> N
     await start([host, bob], code)
     for player in (host, bob):
         assert (await load(player, code))["ok"]
-    assert (await end(host, code, 10))["ok"]
+    assert (await end(host, code, 0))["ok"]
     ack = await host.call("hit", hit(host, code, 5))
     assert ack["ok"] is False and ack["code"] == "NOT_PLAYING"
     await bob.settle()
@@ -337,7 +356,7 @@ async def test_hits_over_their_own_limit_are_dropped_and_counted(
                 await host.emit("hit", hit(host, code, i))
             ack = await host.call("hit", hit(host, code, 99))
             assert ack["ok"] is False and ack["code"] == "RATE_LIMITED"
-            assert (await end(host, code, 10))["ok"]
+            assert (await end(host, code, 0))["ok"]
             await bob.settle()
             assert received(bob, f"liveScore{host.nickname}") == 5
             await host.client.disconnect()
@@ -348,22 +367,25 @@ async def test_hits_over_their_own_limit_are_dropped_and_counted(
             await players.close()
 
 
-async def test_rankings_are_best_first_with_a_limit(players: Players) -> None:
-    (host,), code = await ready_room(players, 1)
-    assert (await host.call("changeSong", {"roomCode": code, "song": 2}))["ok"]
-    for score in (30, 90, 60):
-        await start([host], code)
-        assert (await end(host, code, score))["ok"]
-        await host.wait_for(f"allPlayersEnded{code}", lambda args, s=score: args[0]["totalScore"] == s)
+async def test_rankings_are_best_first_with_a_limit_and_equal_totals_share_a_rank(players: Players,
+                                                                                  server_db: Database) -> None:
+    """Saved as finished rounds save them (a round that scores takes seconds of notes: test_judged_rounds.py)."""
+    for number, (score, judged) in enumerate([(30, True), (90, False), (60, True), (60, True)]):
+        player = {"nickname": f"p{number}", "instrument": "drum1", "score": score, "judged": judged}
+        await rankings.save_result(server_db, ObjectId(), "ABC123", 2, [player], datetime.now(UTC))
     status, best = await rest(players.base_url, "GET", "/api/rankings/2?limit=2")
     assert status == 200 and [r["totalScore"] for r in best] == [90, 60]
     status, every = await rest(players.base_url, "GET", "/api/rankings/2")
-    assert [r["totalScore"] for r in every] == [90, 60, 30]
-    assert every[0]["players"] == [{"nickname": host.nickname, "instrument": "select", "score": 90}]
+    assert [(r["totalScore"], r["rank"], r["judged"]) for r in every] == [
+        (90, 1, False), (60, 2, True), (60, 2, True), (30, 4, True)]
+    assert every[0]["players"] == [{"nickname": "p1", "instrument": "drum1", "score": 90, "judged": False}]
+    status, judged = await rest(players.base_url, "GET", "/api/rankings/2?judged=true")
+    assert [(r["totalScore"], r["rank"]) for r in judged] == [(60, 1), (60, 1), (30, 3)]
     for path, expected in [
         ("/api/rankings/2?limit=0", (400, "INVALID_PAYLOAD")),
         ("/api/rankings/2?limit=101", (400, "INVALID_PAYLOAD")),
         ("/api/rankings/2?limit=abc", (400, "INVALID_PAYLOAD")),
+        ("/api/rankings/2?judged=maybe", (400, "INVALID_PAYLOAD")),
         ("/api/rankings/abc", (404, "NOT_FOUND")),  # read as a title: no song is called that
         ("/api/rankings/999", (404, "NOT_FOUND")),
     ]:
@@ -379,7 +401,7 @@ async def test_a_burst_of_hits_sent_at_once_is_relayed_whole(players: Players) -
         assert (await load(player, code))["ok"]
     await asyncio.gather(*(host.emit("hit", hit(host, code, i)) for i in range(40)))
     await bob.wait_for(f"liveScore{host.nickname}", lambda _: received(bob, f"liveScore{host.nickname}") == 40)
-    assert sorted(args[0] for args in bob.events[f"liveScore{host.nickname}"]) == list(range(40))
+    assert sorted(marks(bob, host)) == sorted(f"m{i}" for i in range(40))
     assert host.client.connected
 
 
@@ -394,4 +416,4 @@ async def test_hits_reach_the_others_in_the_order_they_were_sent(players: Player
     for watcher in (bob, carol):
         await watcher.wait_for(f"liveScore{host.nickname}",
                                lambda _, w=watcher: received(w, f"liveScore{host.nickname}") == 60)
-        assert [args[0] for args in watcher.events[f"liveScore{host.nickname}"]] == list(range(60))
+        assert marks(watcher, host) == [f"m{i}" for i in range(60)]

@@ -22,7 +22,8 @@ from .js_players import HARNESS, node_binary
 FLOWS = [
     "sign up and log in, socket login after the REST login", "friends with online state",
     "create a room and join it by code", "quick match", "chat both ways", "pick an instrument",
-    "the host changes the song", "ready and start: both reach the game and see their notes", "live scores",
+    "the host changes the song", "ready and start: both reach the game and see their notes",
+    "live scores, each when its note can be hit",
     "the round ends and the results show", "rankings by title", "favorite and recent songs", "leave", "tutorial",
     "a friend going offline is seen",
 ]

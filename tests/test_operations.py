@@ -49,7 +49,7 @@ async def play_a_short_round(seated: SeatedRoom) -> None:
         await player.expect(f"gameStarted{code}")
         await player.act("playerLoaded", {"nickname": player.nickname, "code": code})
     for player in seated.players:
-        await player.act("hit", {"code": code, "nickname": player.nickname, "currentScore": 100, "combo": 1,
+        await player.act("hit", {"code": code, "nickname": player.nickname, "currentScore": 0, "combo": 0,
                                  "instrument": "drum", "motionType": "shake"})
     refused = await guest.call("startGame", {"code": code})  # only the host may: a failed ack, counted by its code
     assert refused["ok"] is False

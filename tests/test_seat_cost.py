@@ -48,7 +48,7 @@ async def test_a_join_room_after_the_rest_join_costs_two_round_trips_and_nothing
     for player in (host, guest, carol):
         await player.act("playerLoaded", {"nickname": player.nickname, "code": code})
     for player in (host, guest):
-        await player.act("gameEnded", {"code": code, "nickname": player.nickname, "score": 100})
+        await player.act("gameEnded", {"code": code, "nickname": player.nickname, "score": 0})
     await carol.act("leaveRoom", code)  # the last one who had not ended: the round ends without her
     await host.expect(f"allPlayersEnded{code}")
     found = samples((await scrape(game_server))[1])

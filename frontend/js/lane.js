@@ -1,29 +1,30 @@
-// A one-lane rhythm chart on the song's bpm: notes on the beat, judged by when a key is pressed.
-// Times are epoch milliseconds, like the server's shared start time.
+// A one-lane rhythm chart: the player's part of the song, judged by when a key is pressed.
+// Times are epoch milliseconds on the server's clock, like the shared start time.
+// The rules and numbers are the server's (game_backend/judging/judge.py): the page judges at once, so the game
+// feels instant, and then settles on the server's judgement.
 
 const WINDOW_MS = { perfect: 70, good: 150 };
 const POINTS = { perfect: 300, good: 100, miss: 0 };
 const COMBO_BONUS = 10;
 const COMBO_BONUS_CAP = 20;
-const LEAD_BEATS = 2; // beats between the start time and the first note, so the first notes can be seen coming
+const END_PAUSE_MS = 1000; // after the last note can no longer be played, the round is over for this player
 const APPROACH_MS = 1600; // how long a note takes to fall from the top to the line
 const HIT_LINE = 0.85; // the line's height, as a fraction of the lane
 
 export class Chart {
-  constructor(startTime, bpm, beats) {
-    this.beatMs = 60000 / bpm;
-    this.notes = Array.from({ length: beats }, (_, index) => ({
-      at: startTime + (index + LEAD_BEATS) * this.beatMs,
-      judged: null,
-    }));
+  /** `notes`: the part as the server gives it, `{time}` in ms from `startTime`; `beatMs` spaces the lane's lines. */
+  constructor(startTime, notes, beatMs) {
+    this.beatMs = beatMs;
+    this.notes = notes.map((note) => ({ at: startTime + note.time, judged: null }));
     this.score = 0;
     this.combo = 0;
   }
 
-  /** A key press at `time`: judges the nearest waiting note in reach, or returns null (a stray press costs nothing). */
+  /** A key press at `time`: the earliest waiting note in reach is hit; a press with none in reach is a miss. */
   press(time) {
+    this.sweep(time);
     const note = this.notes.find((each) => !each.judged && Math.abs(time - each.at) <= WINDOW_MS.good);
-    if (!note) return null;
+    if (!note) return this.#judge(null, "miss");
     return this.#judge(note, Math.abs(time - note.at) <= WINDOW_MS.perfect ? "perfect" : "good");
   }
 
@@ -37,13 +38,19 @@ export class Chart {
     return this.notes.find((note) => !note.judged)?.at ?? null;
   }
 
-  /** The round is over for this player one beat after the last note could still be played. */
+  /** The round is over for this player a moment after its last note could still be played. */
   endsAt() {
-    return this.notes.at(-1).at + WINDOW_MS.good + this.beatMs;
+    return (this.notes.at(-1)?.at ?? 0) + WINDOW_MS.good + END_PAUSE_MS;
+  }
+
+  /** The server's judgement of a press: its score and combo stand. */
+  settle({ score, combo }) {
+    this.score = score;
+    this.combo = combo;
   }
 
   #judge(note, kind) {
-    note.judged = kind;
+    if (note) note.judged = kind;
     if (kind === "miss") {
       this.combo = 0;
     } else {
@@ -78,7 +85,7 @@ export class LaneView {
 
     context.fillStyle = "rgba(255, 255, 255, 0.04)";
     context.fillRect(left, 0, laneWidth, height);
-    if (chart) {
+    if (chart && chart.notes.length > 0) {
       context.strokeStyle = "rgba(255, 255, 255, 0.08)";
       context.lineWidth = ratio;
       const beatPx = (chart.beatMs / APPROACH_MS) * lineY;

@@ -1,11 +1,12 @@
-// The round: load, count down to the shared start time, play the lane, relay hits, show the results.
+// The round: sync the clock, load, count down to the shared start time, play the lane (each press judged at once
+// here and then by the server, whose judgement stands), show the results.
 
 import { request } from "./api.js";
 import { $, el, fill } from "./dom.js";
 import { instrumentName } from "./instruments.js";
 import { Chart, LaneView } from "./lane.js";
 
-const DEFAULT_BEATS = 32;
+const CLOCK_SAMPLES = 5;
 const TICK_MS = 50;
 const GO_SHOWN_MS = 700;
 const JUDGEMENT_SHOWN_MS = 450;
@@ -13,13 +14,23 @@ const RESULTS_PATIENCE_MS = 30000; // after this long without results, let the p
 const PLAY_KEYS = new Set([" ", "f", "j", "d", "k"]);
 const LANE_COLORS = { drum: "#ff5c8a", guitar: "#ffd166", piano: "#5ce1e6", violin: "#b794f6" };
 
-/** How many notes a round has: `?beats=N` in the page's address, for short rounds. */
+/** How many notes of the part this page plays: `?beats=N` in the page's address, for short rounds; else all. */
 function roundBeats() {
   const beats = Number(new URLSearchParams(location.search).get("beats"));
-  return Number.isInteger(beats) && beats > 0 && beats <= 1000 ? beats : DEFAULT_BEATS;
+  return Number.isInteger(beats) && beats > 0 && beats <= 1000 ? beats : Infinity;
 }
 
-const now = () => performance.timeOrigin + performance.now();
+const localNow = () => performance.timeOrigin + performance.now();
+
+/** Shared ranks, best first: equal scores share one (1, 1, 3). */
+export function ranked(rows) {
+  const sorted = [...rows].sort((a, b) => b.score - a.score);
+  let rank = 0;
+  return sorted.map((row, index) => {
+    if (index === 0 || row.score !== sorted[index - 1].score) rank = index + 1;
+    return { ...row, rank };
+  });
+}
 
 export function createRoundScreen(app) {
   const lane = $("#lane");
@@ -29,6 +40,20 @@ export function createRoundScreen(app) {
   const results = $("#results");
   const backButton = $("#back-to-room");
   let round = null;
+  let clockOffset = 0; // ms to add to this browser's clock to read the server's
+  const now = () => localNow() + clockOffset;
+
+  /** NTP's way: a few round trips, and the offset measured by the fastest. */
+  async function syncClock() {
+    let best = null;
+    for (let sample = 0; sample < CLOCK_SAMPLES; sample++) {
+      const sent = localNow();
+      const { serverTime } = await app.connection.call("clockSync", { clientTime: sent });
+      const back = localNow();
+      if (best === null || back - sent < best.roundTrip) best = { roundTrip: back - sent, offset: serverTime - (sent + back) / 2 };
+    }
+    clockOffset = best.offset;
+  }
 
   backButton.addEventListener("click", () => app.enterRoom(round.code));
 
@@ -36,33 +61,40 @@ export function createRoundScreen(app) {
     if (!round || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
     if (!PLAY_KEYS.has(event.key.toLowerCase())) return;
     event.preventDefault();
-    press(performance.timeOrigin + event.timeStamp);
+    press(performance.timeOrigin + event.timeStamp + clockOffset);
   });
   lane.addEventListener("pointerdown", (event) => {
-    if (round) press(performance.timeOrigin + event.timeStamp);
+    if (round) press(performance.timeOrigin + event.timeStamp + clockOffset);
   });
 
   function press(time) {
-    if (!round?.chart || round.finished) return;
-    const result = round.chart.press(time);
-    if (result) judged(result);
+    if (!round?.chart || round.finished || time < round.startTime) return;
+    judged(round.chart.press(time));
     showNextNote();
+    const current = round;
+    const sent = (current.presses += 1);
+    app.connection
+      .call("press", { code: current.code, at: Math.round(time - current.startTime) })
+      .then((ack) => {
+        if (current !== round || sent !== current.presses) return; // a later press settles it
+        current.chart.settle(ack);
+        showScore(ack);
+      })
+      .catch((failure) => {
+        if (current === round && failure.code !== "RATE_LIMITED") app.fail(failure);
+      });
+  }
+
+  function showScore({ score, combo }) {
+    $("#my-score").textContent = String(score);
+    $("#my-combo").textContent = String(combo);
   }
 
   function judged({ kind, score, combo }) {
-    $("#my-score").textContent = String(score);
-    $("#my-combo").textContent = String(combo);
+    showScore({ score, combo });
     judgement.textContent = kind === "perfect" ? "Perfect" : kind === "good" ? "Good" : "Miss";
     judgement.className = `judgement ${kind}`;
     round.judgementUntil = now() + JUDGEMENT_SHOWN_MS;
-    app.connection.send("hit", {
-      code: round.code,
-      nickname: app.session.nickname,
-      currentScore: score,
-      combo,
-      instrument: round.instrument,
-      motionType: kind,
-    });
   }
 
   function tick() {
@@ -79,16 +111,16 @@ export function createRoundScreen(app) {
       judgement.textContent = "";
       round.judgementUntil = 0;
     }
-    if (round.finished) return;
+    if (round.finished || !chart) return;
     for (const result of chart.sweep(time)) judged(result);
     showNextNote();
     if (time > chart.endsAt()) finish();
   }
 
-  /** The lane says when its next note is due (epoch ms), for people's tools and the browser tests. */
+  /** The lane says when its next note is due (epoch ms, this browser's clock), for people's tools and the browser tests. */
   function showNextNote() {
     const next = round.chart.nextNoteAt();
-    lane.dataset.nextNote = next === null ? "" : String(Math.round(next));
+    lane.dataset.nextNote = next === null ? "" : String(Math.round(next - clockOffset));
   }
 
   function draw() {
@@ -119,19 +151,20 @@ export function createRoundScreen(app) {
 
   function showResults(ended) {
     clearTimeout(round.patience);
-    const rows = Array.isArray(ended?.players) ? ended.players : round.players.map((player) => ({
+    const rows = ranked(Array.isArray(ended?.players) ? ended.players : round.players.map((player) => ({
       nickname: player.nickname,
       instrument: player.instrument,
       score: player.nickname === app.session.nickname ? round.chart?.score ?? 0 : player.score,
-    }));
-    rows.sort((a, b) => b.score - a.score);
+    })));
+    const mine = rows.find((row) => row.nickname === app.session.nickname);
+    if (mine) showScore({ score: mine.score, combo: Number($("#my-combo").textContent) });
     fill(
       $("#results-table tbody"),
-      rows.map((row, index) =>
+      rows.map((row) =>
         el(
           "tr",
           { class: row.nickname === app.session.nickname ? "me" : null, dataset: { nickname: row.nickname } },
-          el("td", {}, String(index + 1)),
+          el("td", {}, String(row.rank)),
           el("td", {}, row.nickname),
           el("td", {}, instrumentName(row.instrument)),
           el("td", { class: "score" }, String(row.score)),
@@ -190,6 +223,8 @@ export function createRoundScreen(app) {
         instrument,
         chart: null,
         startTime: null,
+        part: null,
+        presses: 0,
         finished: false,
         judgementUntil: 0,
         patience: null,
@@ -212,12 +247,18 @@ export function createRoundScreen(app) {
       if (current !== round) return;
       $("#round-song").textContent = song.title;
       $("#round-bpm").textContent = `${song.bpm} bpm`;
-      round.bpm = song.bpm;
+      round.beatMs = 60000 / song.bpm;
+      const begin = () => {
+        if (current.startTime !== null && current.part !== null && current.chart === null) {
+          current.chart = new Chart(current.startTime, current.part.slice(0, roundBeats()), current.beatMs);
+        }
+      };
+      round.begin = begin;
       round.stopListening = app.connection.listen((name) => {
         if (name === `allPlayersLoaded${code}`) {
           return (startTime) => {
             current.startTime = Number(startTime);
-            current.chart = new Chart(current.startTime, current.bpm, roundBeats());
+            begin();
           };
         }
         if (name === `allPlayersEnded${code}`) return showResults;
@@ -227,8 +268,13 @@ export function createRoundScreen(app) {
       round.ticker = setInterval(tick, TICK_MS);
       tick();
       draw();
-      const failure = await app.connection.tell("playerLoaded", { nickname: app.session.nickname, code });
-      if (failure && current === round) {
+      try {
+        await syncClock();
+        const { part } = await app.connection.call("playerLoaded", { nickname: app.session.nickname, code });
+        current.part = part.notes;
+        begin();
+      } catch (failure) {
+        if (current !== round) return;
         app.fail(failure);
         backButton.hidden = false;
         results.hidden = false;
@@ -253,8 +299,17 @@ export function createRoundScreen(app) {
         return;
       }
       if (current !== round || current.finished) return;
-      // Loading again changes nothing on the server, but tells it this new connection plays the round.
-      await app.connection.tell("playerLoaded", { nickname: app.session.nickname, code: current.code });
+      // Loading again changes nothing on the server, but tells it this new connection plays the round (its
+      // judgement goes on from the presses it saved).
+      try {
+        const { part } = await app.connection.call("playerLoaded", { nickname: app.session.nickname, code: current.code });
+        if (current === round && current.part === null) {
+          current.part = part.notes;
+          current.begin();
+        }
+      } catch (failure) {
+        if (current === round) app.fail(failure);
+      }
       if (current === round && current.startTime === null) {
         app.notify("The round may have started while you were away. Go back to the room if nothing happens.");
         results.hidden = false;

@@ -1,4 +1,5 @@
-"""REST routes of a round: start it (as the `startGame` event does), leave it, and read a finished one's scores."""
+"""REST routes of a round: start it (as the `startGame` event does), leave it, read a finished one's scores, and
+replay a finished one's presses."""
 
 from __future__ import annotations
 
@@ -50,3 +51,9 @@ async def finished_round(request: web.Request) -> web.Response:
     body = await read_body(request, CodeBody)
     return web.json_response(await games.finished(request.app[DB], body.code, user.nickname))
 
+
+
+@routes.get("/api/games/{id}/replay")
+async def replay(request: web.Request) -> web.Response:
+    """A finished round's presses and each player's notes, with the judge's table: anyone can score it again."""
+    return web.json_response(await games.replay(request.app[DB], request.match_info["id"]))

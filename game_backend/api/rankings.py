@@ -14,11 +14,13 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/rankings/{song}")
 async def best_results(request: web.Request) -> web.Response:
-    """A song's results by its number, or by its title (as Motion Beat's client asks); `?limit=N` (1 to 100)."""
+    """A song's results by its number, or by its title (as Motion Beat's client asks); `?limit=N` (1 to 100),
+    `?judged=true` for the entries the server judged whole."""
     song = request.match_info["song"]
     if song.isascii() and song.isdigit():
         number = path_param(request, "song", SongNumber)
     else:
         number = await songs.number_titled(request.app[DB], parse(SongTitle, song, "song", strict=False))
     limit: int = parse(RankingLimit, request.query.get("limit", rankings.DEFAULT_LIMIT), "limit", strict=False)
-    return web.json_response(await rankings.best_results(request.app[DB], number, limit))
+    judged_only: bool = parse(bool, request.query.get("judged", "false"), "judged", strict=False)
+    return web.json_response(await rankings.best_results(request.app[DB], number, limit, judged_only))

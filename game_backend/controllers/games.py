@@ -3,9 +3,13 @@
 A round lives in one document of the `games` collection (this module owns it),
 so any server process can handle any event of it:
 
-    {code, song, players: [{nickname, instrument, score, loaded, ended}],
+    {code, song, players: [{nickname, instrument, score, judged, presses, loaded, ended}],
      gameState: "playing" | "finished" | "abandoned", startedAt, leadMs,
      startTime (epoch ms, once everyone has loaded), finishedAt}
+
+A player's `presses` are kept packed (judging/presses.py) so that a finished
+round can be replayed; `judged` says the score is the server's judgement of
+them rather than the score the player's client reported.
 
 A player's own step (loaded, ended, left) is one atomic update. Whether that
 step completes the round's next stage is then *claimed* with a second update
@@ -21,17 +25,19 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo.errors import PyMongoError
 
 from ..errors import GameError, not_playing
+from ..judging import judge, presses
 from ..storage.database import Database
 from ..storage.documents import jsonable, now
 from ..storage.updates import update_and_read
-from . import rankings, rooms, users
+from . import rankings, rooms, songs, users
 from .rules import Rule, broken_rule
 
 NEWEST = [("startedAt", -1)]  # a room's rounds, the one under way (or just finished) first
-PLAYER_FIELDS = ("nickname", "instrument", "score")
 
 
 def round_playing(code: str) -> Rule:
@@ -52,12 +58,31 @@ class RoundChange:
     room: dict[str, Any] | None = None  # {code, players} of the room, back to waiting
 
 
+@dataclass(frozen=True)
+class PlayerRound:
+    """What playing a round needs to know of it, read once when the player loads (or ends) it."""
+
+    game_id: ObjectId
+    code: str
+    instrument: str
+    part: judge.Part
+    start_time: int | None  # epoch ms, once everyone has loaded
+    presses: list[int]  # the player's presses saved so far, packed
+
+
+def shown(player: dict[str, Any]) -> dict[str, Any]:
+    """A player of a round as clients see it (rounds saved before judging have no `judged`: reported)."""
+    return {"nickname": player["nickname"], "instrument": player["instrument"], "score": player["score"],
+            "judged": player.get("judged", False)}
+
+
 def present(game: dict[str, Any]) -> dict[str, Any]:
-    """The game as clients see it: no loaded/ended bookkeeping."""
+    """The game as clients see it: no loaded/ended bookkeeping, no presses."""
     return jsonable({
+        "id": str(game["_id"]),
         "code": game["code"],
         "song": game["song"],
-        "players": [{key: player[key] for key in PLAYER_FIELDS} for player in game["players"]],
+        "players": [shown(player) for player in game["players"]],
         "gameState": game["gameState"],
         "startedAt": game["startedAt"],
     })
@@ -75,7 +100,8 @@ async def start_game(db: Database, code: str, nickname: str, lead_seconds: float
         "code": code,
         "song": room["song"],
         "players": [
-            {"nickname": p["nickname"], "instrument": p["instrument"], "score": 0, "loaded": False, "ended": False}
+            {"nickname": p["nickname"], "instrument": p["instrument"], "score": 0, "judged": False, "presses": [],
+             "loaded": False, "ended": False}
             for p in room["players"]
         ],
         "gameState": "playing",
@@ -96,12 +122,56 @@ async def player_loaded(db: Database, code: str, nickname: str) -> RoundChange:
     return await _step(db, code, nickname, "loaded", {"loaded": True})
 
 
-async def game_ended(db: Database, code: str, nickname: str, score: int) -> RoundChange:
-    """Record the player's final score; the last one to end closes the round.
+async def game_ended(db: Database, code: str, nickname: str, score: int, judged: bool) -> RoundChange:
+    """Record the player's final score (the server's judgement, or the client's report); the last one to end
+    closes the round.
 
     The first score counts: ending again changes nothing. A player who ends counts as loaded.
     """
-    return await _step(db, code, nickname, "ended", {"score": score, "ended": True, "loaded": True})
+    return await _step(db, code, nickname, "ended", {"score": score, "judged": judged, "ended": True, "loaded": True})
+
+
+async def player_round(db: Database, code: str, nickname: str) -> PlayerRound | None:
+    """The round under way in room `code` with the player in it, or None."""
+    game = await db.games.find_one({"code": code, "gameState": "playing", "players.nickname": nickname},
+                                   {"song": 1, "startTime": 1, "players": 1}, sort=NEWEST)
+    if game is None:
+        return None
+    me = next(player for player in game["players"] if player["nickname"] == nickname)
+    return PlayerRound(game["_id"], code, me["instrument"], songs.part(game["song"], me["instrument"]),
+                       game.get("startTime"), me.get("presses", []))
+
+
+async def start_time(db: Database, game_id: ObjectId) -> int | None:
+    """The round's shared start time (epoch ms), once everyone has loaded."""
+    game = await db.games.find_one({"_id": game_id}, {"startTime": 1})
+    return None if game is None else game.get("startTime")
+
+
+async def save_presses(db: Database, game_id: ObjectId, nickname: str, packed: list[int]) -> None:
+    """Append the player's newest presses to the round, while it is under way."""
+    await db.games.update_one({"_id": game_id, "gameState": "playing"},
+                              {"$push": {"players.$[me].presses": {"$each": packed}}},
+                              array_filters=[{"me.nickname": nickname}])
+
+
+async def replay(db: Database, game_id: str) -> dict[str, Any]:
+    """A finished round's presses beside each player's notes, so that anyone can judge it again."""
+    try:
+        game = await db.games.find_one({"_id": ObjectId(game_id), "gameState": "finished"})
+    except InvalidId:
+        game = None
+    if game is None:
+        raise GameError("NOT_FOUND", f"there is no finished round {game_id[:40]!r}")
+    players = []
+    for player in game["players"]:
+        part = songs.part(game["song"], player["instrument"])
+        pressed = [presses.unpack(packed) for packed in player.get("presses", [])]
+        players.append({**shown(player), "notes": part.notes(),
+                        "presses": [{"at": at} if motion is None else {"at": at, "motion": motion}
+                                    for at, motion in pressed]})
+    return jsonable({"id": game_id, "code": game["code"], "song": game["song"], "startTime": game.get("startTime"),
+                     "finishedAt": game["finishedAt"], "judge": judge.TABLE, "players": players})
 
 
 async def _step(db: Database, code: str, nickname: str, flag: str, changes: dict[str, Any]) -> RoundChange:
@@ -186,7 +256,7 @@ async def _claim_finish(db: Database, game: dict[str, Any]) -> RoundChange:
     )
     if finished is None:
         return RoundChange(game["code"])
-    players = [{key: player[key] for key in PLAYER_FIELDS} for player in finished["players"]]
+    players = [shown(player) for player in finished["players"]]
     result = await rankings.save_result(db, finished["_id"], finished["code"], finished["song"], players,
                                         finished["finishedAt"])
     await users.remember_song(db, players, result["number"], result["title"], finished["finishedAt"])

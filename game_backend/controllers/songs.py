@@ -11,6 +11,7 @@ client's own (Motion Beat's plays `/song/<number>.mp3` and shows
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from importlib import resources
@@ -19,6 +20,7 @@ from typing import Any
 from pymongo import UpdateOne
 
 from ..errors import GameError
+from ..judging.judge import Part
 from ..storage.database import Database
 
 TUTORIAL = 0
@@ -49,6 +51,19 @@ def catalogue() -> list[dict[str, Any]]:
     """The songs as published: each with its image path and note chart."""
     songs = json.loads(resources.files("game_backend").joinpath("data/songs.json").read_text(encoding="utf-8"))
     return [{**song, "imagePath": f"{song['number']}.jpg", "notes": chart(song)} for song in songs]
+
+
+@functools.cache
+def _published() -> dict[int, dict[str, Any]]:
+    return {song["number"]: song for song in catalogue()}
+
+
+def part(number: int, instrument: str) -> Part:
+    """A player's part of song `number` (the catalogue is what `seed` publishes, so no database read)."""
+    song = _published().get(number)
+    if song is None:
+        raise GameError("NOT_FOUND", f"there is no song number {number}")
+    return Part.of(song["notes"], instrument, song["runtime"] * 1000)
 
 
 def chart(song: dict[str, Any]) -> list[dict[str, Any]]:

@@ -4,9 +4,9 @@ This is connection state, not game state: who the socket is, its rate limits
 and its address. Seats, ready flags and everything else a second server
 process must see live in MongoDB; which room a socket follows is the client
 manager's (announce.follow keeps it in step with the seat the database holds).
-`playing` only remembers which room's round the database confirmed this
-connection loaded into, so that `hit`, the hot path of a round, is checked
-without a database round trip (and only while the socket still follows it).
+`playing` is the round this connection loaded into (realtime/playing.py), so
+that `hit` and `press`, the hot path of a round, are checked and judged without
+a database round trip (and only while the socket still follows the room).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ..config import Settings
 from ..edge.ratelimit import TokenBucket
 from ..errors import GameError
 from ..identity.tokens import Identity
+from .playing import PlayedRound
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Connection:
     events: TokenBucket
     chat: TokenBucket
     hits: TokenBucket
-    playing: str | None = None
+    playing: PlayedRound | None = None
     address: str = ""
     shared_slot: bool = False  # counted in Redis against MAX_CONNECTIONS_PER_IP (edge/shared_limits.py)
 

@@ -162,6 +162,9 @@ async def disconnect(dispatcher: Dispatcher, sid: str, reason: Any = None) -> No
     if refused_events:
         log.info("%s had %d events refused by the event and chat limits", nickname, refused_events,
                  extra={"sid": sid, "nickname": nickname, "code": "RATE_LIMITED"})
+    if connection.playing is not None:  # its last presses, for a return on another connection
+        connection.playing.stop()
+        await connection.playing.save_if_possible(dispatcher.database(), dispatcher.settings.database_timeout)
     await depart(dispatcher, sid, nickname)
 
 

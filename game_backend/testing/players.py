@@ -6,6 +6,10 @@
     players = await ann.expect(f"players{code}")   # the payload, or a failure that lists what did arrive
     room = await seat_room(group, 3)               # three players seated in a new room
 
+    notes = await ann.load(code)                   # playerLoaded: ann's part, [{time, motion}]
+    await ann.sync_clock()                         # the server's clock, as NTP measures it
+    ack = await ann.press_on(code, start_time, notes[0]["time"])   # a press on the note: judged "perfect"
+
 Failures read as sentences: `expect` that times out says which events the
 player received instead; a refused ack says its code and message.
 """
@@ -13,6 +17,7 @@ player received instead; a refused ack says its code and message.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,6 +60,7 @@ class Player:
         self.received: list[tuple[str, Args]] = []  # every event, in the order it arrived
         self._arrived = asyncio.Event()
         self.client.on("*", self._record)
+        self.clock_offset = 0.0  # ms to add to `clock()` to read the server's clock (`sync_clock`)
 
     async def _record(self, event: str, *args: Any) -> None:
         self.events[event].append(args)
@@ -81,6 +87,46 @@ class Player:
 
     async def emit(self, event: str, data: Any = None) -> None:
         await self.client.emit(event, data)
+
+    def clock(self) -> float:
+        """This player's own clock: epoch milliseconds."""
+        return time.time() * 1000
+
+    def server_now(self) -> float:
+        """The server's clock as this player reads it, once `sync_clock` has measured the offset."""
+        return self.clock() + self.clock_offset
+
+    async def sync_clock(self, samples: int = 5) -> float:
+        """Measure the server's clock as NTP does: `samples` clockSync round trips, and the offset measured by
+        the fastest. Returns the offset (ms)."""
+        fastest: tuple[float, float] | None = None
+        for _ in range(samples):
+            sent = self.clock()
+            server_time = (await self.act("clockSync", {"clientTime": sent}))["serverTime"]
+            back = self.clock()
+            if fastest is None or back - sent < fastest[0]:
+                fastest = (back - sent, server_time - (sent + back) / 2)
+        assert fastest is not None
+        self.clock_offset = fastest[1]
+        return self.clock_offset
+
+    async def load(self, code: str) -> list[dict[str, Any]]:
+        """`playerLoaded`; returns this player's part of the chart: `{time, motion}` notes, ms from the start."""
+        notes: list[dict[str, Any]] = (await self.act("playerLoaded", {"nickname": self.nickname, "code": code}))[
+            "part"]["notes"]
+        return notes
+
+    async def press(self, code: str, start_time: int, at: float | None = None, **fields: Any) -> Any:
+        """Press `at` ms into the round that started at `start_time` (by default: now, on the synced clock);
+        returns the ack: `{ok, judgement, score, combo}`, or the refusal."""
+        if at is None:
+            at = self.server_now() - start_time
+        return await self.call("press", {"code": code, "at": at, **fields})
+
+    async def press_on(self, code: str, start_time: int, note_time: int, **fields: Any) -> Any:
+        """Wait until `note_time` ms into the round (on the synced clock), then press."""
+        await asyncio.sleep(max(0.0, (start_time + note_time - self.server_now()) / 1000))
+        return await self.press(code, start_time, **fields)
 
     def last(self, event: str) -> Args | None:
         received = self.events.get(event)

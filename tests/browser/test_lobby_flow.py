@@ -11,10 +11,12 @@ import re
 
 from playwright.async_api import expect
 
+from game_backend.testing import rest
+
 from .pages import PagePlayer
 
-BEATS = 6  # notes in the test round: a short one
-SONG = 1  # Neon Footsteps, 96 bpm: the slowest song
+BEATS = 6  # notes of the part played in the test round: a short one
+SONG = 6  # Thunder Garden, hard: its lead part (both players' instruments play it) has notes close together
 
 
 async def test_two_players_meet_chat_and_play_a_round(server: str, open_page) -> None:
@@ -80,7 +82,7 @@ async def test_two_players_meet_chat_and_play_a_round(server: str, open_page) ->
     # The round: both load, count down to the same start time, and play.
     async def sees_the_countdown(player: PagePlayer) -> None:
         await player.on_screen("round")
-        await expect(player.locator("#round-song")).to_have_text("Neon Footsteps")
+        await expect(player.locator("#round-song")).to_have_text("Thunder Garden")
         await expect(player.locator("#countdown")).to_have_text(re.compile(r"^[1-9]$"))
         await player.shot("4-countdown")
 
@@ -112,6 +114,10 @@ async def test_two_players_meet_chat_and_play_a_round(server: str, open_page) ->
         await expect(player.locator('#results-table tr[data-nickname="alice"] .score')).to_have_text(str(alice_score))
         await expect(player.locator('#results-table tr[data-nickname="bob"] .score')).to_have_text(str(bob_score))
         await player.shot("5-results")
+    # The pages settled on the server's judgement: the ranking it saved has the scores they show, judged.
+    status, best = await rest(server, "GET", f"/api/rankings/{SONG}")
+    assert status == 200 and best[0]["judged"] is True, best
+    assert {p["nickname"]: p["score"] for p in best[0]["players"]} == {"alice": alice_score, "bob": bob_score}
 
     # Back in the room, a new round needs everyone ready again (the host stays ready).
     for player in (alice, bob):

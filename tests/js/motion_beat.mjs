@@ -88,6 +88,8 @@ const guest = { nickname: `mbg${stamp}` };
 let code;
 let song;
 let game;
+let startTime;
+let hostNotes;
 
 await flow("sign up and log in, socket login after the REST login", async () => {
   Object.assign(host, await player(host.nickname));
@@ -172,16 +174,21 @@ await flow("ready and start: both reach the game and see their notes", async () 
     const own = notes.filter((note) => note.instrument === mine);
     check(own.length > 0 && own.every((note) => typeof note.time === "number" && ["A", "B"].includes(note.motion)),
       `${me.nickname} has ${own.length} notes for ${mine}`);
+    if (me === host) hostNotes = own;
   }
   for (const me of [host, guest, host]) me.socket.emit("playerLoaded", { nickname: me.nickname, code, score: 0 }); // twice, as stale listeners do
   for (const me of [host, guest]) {
-    const [startTime] = await me.heard(`allPlayersLoaded${code}`);
+    [startTime] = await me.heard(`allPlayersLoaded${code}`);
     check(typeof startTime === "number" && startTime > Date.now() - 60000, String(startTime));
   }
 });
 
-await flow("live scores", async () => {
+// Motion Beat's client counts one point a note, from 540 ms before the note is due: the server allows no more.
+await flow("live scores, each when its note can be hit", async () => {
+  const early = await emitWithAck(host.socket, "hit", { code, nickname: host.nickname, currentScore: 3, combo: 3, instrument: "drum1", motionType: "A" });
+  check(early?.ok === false && early.code === "SCORE_IMPOSSIBLE", JSON.stringify(early));
   for (let hit = 1; hit <= 3; hit++) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startTime + hostNotes[hit - 1].time - 540 - Date.now())));
     host.socket.emit("hit", { code, nickname: host.nickname, currentScore: hit, combo: hit, instrument: "drum1", motionType: "A" });
   }
   const args = await guest.heard(`liveScore${host.nickname}`, (a) => a[0] === 3);
@@ -189,19 +196,20 @@ await flow("live scores", async () => {
 });
 
 await flow("the round ends and the results show", async () => {
-  host.socket.emit("gameEnded", { score: "12", nickname: host.nickname, code }); // sessionStorage hitNote: a string
+  host.socket.emit("gameEnded", { score: "3", nickname: host.nickname, code }); // sessionStorage hitNote: a string
   guest.socket.emit("gameEnded", { score: null, nickname: guest.nickname, code }); // never hit: null
   for (const me of [host, guest]) await me.heard(`allPlayersEnded${code}`);
   for (const me of [host, guest]) {
     const finished = await api(me, "POST", "/api/games/finished", { code });
     const scores = Object.fromEntries(finished.players.map((p) => [p.nickname, p.score]));
-    check(scores[host.nickname] === 12 && scores[guest.nickname] === 0, JSON.stringify(finished));
+    check(scores[host.nickname] === 3 && scores[guest.nickname] === 0, JSON.stringify(finished));
+    check(finished.players.every((p) => p.judged === false), "reported scores are marked so");
   }
 });
 
 await flow("rankings by title", async () => {
   const ranking = await api(host, "GET", `/api/rankings/${song.title}`);
-  check(ranking.some((entry) => entry.totalScore === 12 && entry.players.length === 2), JSON.stringify(ranking));
+  check(ranking.some((entry) => entry.totalScore === 3 && entry.players.length === 2), JSON.stringify(ranking));
 });
 
 await flow("favorite and recent songs", async () => {

@@ -8,22 +8,23 @@ async def test_two_players_chat(room):
     assert (message["chat"], message["user"]["nickname"]) == ("hello bob", "ann")
 
 
-async def test_a_round_with_live_scores(room):
+async def test_a_round_the_server_judges(room):
     seated = await room("ann", "bob")
     ann, bob = seated.players
     code = seated.code
     await bob.act("ready")
     await ann.act("startGame", {"code": code})
+    notes = [await player.load(code) for player in (ann, bob)][0]  # each player's part: the same here
+    await ann.sync_clock()
+    start_time = await ann.expect(f"allPlayersLoaded{code}")
+    ack = await ann.press_on(code, start_time, notes[0]["time"])  # waits for the first note, then presses
+    assert (ack["judgement"], ack["score"], ack["combo"]) == ("perfect", 300, 1)
+    assert await bob.expect("liveScoreann") == (300, 1, "select", "perfect")
     for player in (ann, bob):
-        await player.act("playerLoaded", {"nickname": player.nickname, "code": code})
-    await ann.expect(f"allPlayersLoaded{code}")
-    await ann.act("hit", {"code": code, "nickname": "ann", "currentScore": 100, "combo": 1, "instrument": "drum1",
-                          "motionType": "A"})
-    assert await bob.expect("liveScoreann") == (100, 1, "drum1", "A")
-    for player, score in ((ann, 100), (bob, 0)):
-        await player.act("gameEnded", {"code": code, "nickname": player.nickname, "score": score})
+        await player.act("gameEnded", {"code": code, "nickname": player.nickname, "score": 0})
     result = await ann.expect(f"allPlayersEnded{code}")
-    assert [(p["nickname"], p["score"]) for p in result["players"]] == [("ann", 100), ("bob", 0)]
+    assert [(p["nickname"], p["score"], p["judged"]) for p in result["players"]] == [
+        ("ann", 300, True), ("bob", 0, False)]
 
 
 async def test_a_full_room_is_refused(room, players):
