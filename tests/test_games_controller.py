@@ -44,8 +44,8 @@ async def test_start_makes_a_game_and_puts_the_room_in_playing(db: Database) -> 
     game = await games.start_game(db, code, "ann", LEAD)
     assert game["code"] == code and game["gameState"] == "playing" and game["startedAt"]
     assert game["players"] == [
-        {"nickname": "ann", "instrument": "select", "score": 0},
-        {"nickname": "bob", "instrument": "drum", "score": 0},
+        {"nickname": "ann", "instrument": "select", "score": 0, "judged": False},
+        {"nickname": "bob", "instrument": "drum", "score": 0, "judged": False},
     ]
     room = await rooms.get_room(db, code)
     assert room["gameState"] == "playing" and game["song"] == room["song"]
@@ -124,7 +124,7 @@ async def test_a_player_leaving_mid_round_lets_the_others_start_and_finish(db: D
     await games.game_ended(db, code, "bob", 300)
     left = await rooms.leave_room(db, code, "cat")  # the last one not ended
     result = left.round.result
-    assert result["players"] == [{"nickname": "bob", "instrument": "select", "score": 300}]
+    assert result["players"] == [{"nickname": "bob", "instrument": "select", "score": 300, "judged": False}]
     assert result["totalScore"] == 300
     assert left.round.room["players"] == [{"nickname": "bob", "instrument": "select", "isReady": True}]
     assert (await rooms.get_room(db, code))["gameState"] == "waiting"
@@ -160,7 +160,7 @@ async def test_rankings_list_a_songs_results_best_first_up_to_the_limit(db: Data
         await games.game_ended(db, code, "ann", score)
     best = await rankings.best_results(db, 2, limit=2)
     assert [result["totalScore"] for result in best] == [90, 60]
-    assert set(best[0]) == {"number", "title", "players", "totalScore", "finishedAt"}
+    assert set(best[0]) == {"rank", "gameId", "number", "title", "players", "totalScore", "judged", "finishedAt"}
     assert await rankings.best_results(db, 3) == []
     await refused("NOT_FOUND", rankings.best_results(db, 999))
 

@@ -118,6 +118,12 @@ async def test_a_round_is_scored_by_the_server_from_the_presses(group: Players, 
     await bob.wait_for(f"liveScore{ann.nickname}", lambda args: args[0] == 1260)
     assert bob.events[f"liveScore{ann.nickname}"] == [
         (score, combo, "select", "perfect") for combo, score in enumerate(HONEST_SCORES[:4], start=1)]
+    # Once a player presses, a score their client reports is not believed: the server's is relayed instead.
+    forged = {"code": code, "nickname": "ann", "currentScore": 99_999, "combo": 99, "instrument": "select",
+              "motionType": "forged"}
+    assert await ann.call("hit", forged) == {"ok": True}
+    assert await bob.wait_for(f"liveScore{ann.nickname}", lambda args: args[3] == "forged") == (
+        1260, 4, "select", "forged")
 
     # A judged player's final score is the server's, whatever the client sends.
     assert await end(ann, code, 999_999) == {"ok": True}

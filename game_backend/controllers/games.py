@@ -122,7 +122,7 @@ async def player_loaded(db: Database, code: str, nickname: str) -> RoundChange:
     return await _step(db, code, nickname, "loaded", {"loaded": True})
 
 
-async def game_ended(db: Database, code: str, nickname: str, score: int, judged: bool) -> RoundChange:
+async def game_ended(db: Database, code: str, nickname: str, score: int, *, judged: bool = False) -> RoundChange:
     """Record the player's final score (the server's judgement, or the client's report); the last one to end
     closes the round.
 

@@ -58,6 +58,7 @@ def _published() -> dict[int, dict[str, Any]]:
     return {song["number"]: song for song in catalogue()}
 
 
+@functools.lru_cache(maxsize=256)  # the parts being played, shared by their players (instrument names are free text)
 def part(number: int, instrument: str) -> Part:
     """A player's part of song `number` (the catalogue is what `seed` publishes, so no database read)."""
     song = _published().get(number)

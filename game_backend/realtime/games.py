@@ -127,7 +127,7 @@ async def game_ended(ctx: EventContext, payload: GameEnded) -> Ack:
         if payload.score > bound:
             raise score_impossible(payload.score, bound)
         score, judged = payload.score, False
-    change = await games.game_ended(ctx.db, code, ctx.nickname, score, judged)
+    change = await games.game_ended(ctx.db, code, ctx.nickname, score, judged=judged)
     played.stop()
     ctx.connection.playing = None
     await announce.round_change(ctx.sio, change)
