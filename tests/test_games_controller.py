@@ -41,7 +41,7 @@ async def refused(code: str, call: Any) -> None:
 async def test_start_makes_a_game_and_puts_the_room_in_playing(db: Database) -> None:
     code = await ready_room(db, "ann", "bob")
     await rooms.change_instrument(db, code, "bob", "drum")
-    game = await games.start_game(db, code, "ann", LEAD)
+    game = (await games.start_game(db, code, "ann", LEAD)).game
     assert game["code"] == code and game["gameState"] == "playing" and game["startedAt"]
     assert game["players"] == [
         {"nickname": "ann", "instrument": "select", "score": 0, "judged": False},

@@ -3,35 +3,24 @@ replay a finished one's presses."""
 
 from __future__ import annotations
 
-import asyncio
-
 from aiohttp import web
 
-from .. import announce
 from ..app_keys import DB, SETTINGS, SIO
-from ..controllers import games, rooms
+from ..controllers import games
+from ..moves import rounds
 from ..validation import CodeBody
 from .http import caller, read_body
 from .rooms import LEFT
 
 routes = web.RouteTableDef()
-TUTORIAL_START_DELAY = 1.0  # seconds
 
 
 @routes.post("/api/games/start")
 async def start_game(request: web.Request) -> web.Response:
-    user = caller(request)
+    host = caller(request)
     body = await read_body(request, CodeBody)
-    settings = request.app[SETTINGS]
-    db = request.app[DB]
-    game = await games.start_game(db, body.code, user.nickname, settings.start_lead_seconds)
-    if (await rooms.get_room(db, body.code))["type"] == "tutorial":
-        # Motion Beat's tutorial page listens for gameStarted<code> only once this answer has arrived.
-        sio = request.app[SIO]
-        asyncio.get_running_loop().call_later(TUTORIAL_START_DELAY, sio.start_background_task,
-                                              announce.game_started, sio, game)
-    else:
-        await announce.game_started(request.app[SIO], game)
+    app = request.app
+    game = await rounds.start(app[SIO], app[DB], app[SETTINGS], body.code, host.nickname)
     return web.json_response(game, status=201)
 
 
@@ -40,7 +29,7 @@ async def leave_round(request: web.Request) -> web.Response:
     """`{code}`: the caller leaves that room's round, if they are in one; answers as leaving a room does."""
     user = caller(request)
     body = await read_body(request, CodeBody)
-    await announce.round_change(request.app[SIO], await games.leave_round(request.app[DB], body.code, user.nickname))
+    await rounds.leave(request.app[SIO], request.app[DB], body.code, user.nickname)
     return web.json_response(LEFT)
 
 

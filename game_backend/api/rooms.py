@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import announce
 from ..app_keys import DB, SIO
-from ..controllers import rooms, users
+from ..controllers import rooms
+from ..moves import seats
 from ..validation import CodeBody, CreateRoomBody, RoomCode
 from .http import caller, path_param, read_body
 
@@ -16,8 +16,7 @@ LEFT = {"ok": True, "message": "redirect"}
 
 
 async def _seated(request: web.Request, seat: rooms.Seat, status: int = 200) -> web.Response:
-    """The caller's seat: the rooms they left hear it, and their open sockets follow the new room."""
-    await announce.seated(request.app[SIO], await users.sockets_of(request.app[DB], caller(request)), seat)
+    await seats.seat(request.app[SIO], request.app[DB], caller(request), seat)
     return web.json_response(seat.room, status=status)
 
 
@@ -53,9 +52,7 @@ async def join_room(request: web.Request) -> web.Response:
 async def leave_room(request: web.Request) -> web.Response:
     user = caller(request)
     body = await read_body(request, CodeBody)
-    left = await rooms.leave_room(request.app[DB], body.code, user.nickname)
-    await announce.follow(request.app[SIO], await users.sockets_of(request.app[DB], user), None, [body.code])
-    await announce.departure(request.app[SIO], left)
+    await seats.leave(request.app[SIO], request.app[DB], user, body.code)
     return web.json_response(LEFT)
 
 

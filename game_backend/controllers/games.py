@@ -88,7 +88,13 @@ def present(game: dict[str, Any]) -> dict[str, Any]:
     })
 
 
-async def start_game(db: Database, code: str, nickname: str, lead_seconds: float) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Started:
+    game: dict[str, Any]  # as clients see it
+    tutorial: bool  # the room is a tutorial room
+
+
+async def start_game(db: Database, code: str, nickname: str, lead_seconds: float) -> Started:
     """Host only, every player ready, room waiting: the room starts playing; returns the new game.
 
     `lead_seconds` is kept in the game: it sets how far ahead the shared start time lies.
@@ -114,7 +120,7 @@ async def start_game(db: Database, code: str, nickname: str, lead_seconds: float
         with suppress(PyMongoError):
             await rooms.stop_playing(db, code)
         raise
-    return present(await _without_departed(db, game))
+    return Started(present(await _without_departed(db, game)), room["type"] == "tutorial")
 
 
 async def player_loaded(db: Database, code: str, nickname: str) -> RoundChange:

@@ -15,6 +15,7 @@ from .. import announce
 from ..controllers import games
 from ..errors import GameError, not_playing
 from ..judging import presses
+from ..moves import rounds
 from ..validation import ClockSync, CodeBody, GameEnded, Hit, PlayerLoaded, Press
 from .playing import PlayedRound, now_ms, score_impossible
 from .router import Ack, EventContext, EventRouter
@@ -25,9 +26,7 @@ OK: Ack = {"ok": True}
 
 @router.event("startGame", CodeBody)
 async def start_game(ctx: EventContext, payload: CodeBody) -> Ack:
-    game = await games.start_game(ctx.db, payload.code, ctx.nickname, ctx.settings.start_lead_seconds)
-    await announce.game_started(ctx.sio, game)
-    return {"ok": True, "game": game}
+    return {"ok": True, "game": await rounds.start(ctx.sio, ctx.db, ctx.settings, payload.code, ctx.nickname)}
 
 
 @router.event("clockSync", ClockSync, inline=True)

@@ -6,6 +6,7 @@ import logging
 
 from .. import announce
 from ..controllers import chat, rooms
+from ..moves import seats
 from ..validation import ChangeInstrument, ChangeSong, JoinRoom, RoomCode
 from .router import Ack, EventContext, EventRouter
 
@@ -54,7 +55,5 @@ async def change_song(ctx: EventContext, payload: ChangeSong) -> Ack:
 
 @router.event("leaveRoom", RoomCode)
 async def leave_room(ctx: EventContext, code: str) -> Ack:
-    left = await rooms.leave_room(ctx.db, code, ctx.nickname)
-    await announce.follow(ctx.sio, await ctx.sockets(), None, [code])
-    await announce.departure(ctx.sio, left)
+    await seats.leave(ctx.sio, ctx.db, ctx.connection.user, code)
     return {"ok": True}
