@@ -27,6 +27,7 @@ from .packets import (
     NOOP,
     PING,
     PONG,
+    UPGRADE,
     Encoded,
     MalformedPacket,
     decode_packet,
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 PROBE = PING + "probe"
 PROBE_ANSWER = PONG + "probe"
-UPGRADE_PACKET = "5"
 # Packets one GET carries at most; the rest wait for the next GET. python-engineio's client refuses
 # a payload of more than 16 packets (and loses it whole), so a burst is sent in slices it accepts.
 MAX_PACKETS_PER_POLL = 16
@@ -240,7 +240,7 @@ class Session:
                     # The GET under way ends (with a NOOP, if nothing else waits), so the client can pause polling.
                     self.outbox = self.outbox or [NOOP]
                     self._end_poll()
-                if await link.receive() != UPGRADE_PACKET:
+                if await link.receive() != UPGRADE:
                     return False
         except TimeoutError:
             return False
