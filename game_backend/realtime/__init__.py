@@ -19,12 +19,10 @@ ROUTERS = (lifecycle.router, users.router, rooms.router, chat.router, games.rout
 def attach(sio: SocketServer, settings: Settings, database: Callable[[], Database],
            limits: SharedLimits | None = None, metrics: Metrics | None = None) -> Dispatcher:
     """Register every handler on `sio`; `database` returns the handle once the app has started."""
-    dispatcher = Dispatcher(sio, settings, database)
-    dispatcher.limits = limits
-    dispatcher.metrics = metrics
+    journal = None
     if settings.connection_recovery:
-        dispatcher.journal = sio.manager.journal = RoomJournal(sio.eio.node, database,
-                                                               settings.reconnect_grace_seconds)
+        journal = sio.manager.journal = RoomJournal(sio.eio.node, database, settings.reconnect_grace_seconds)
+    dispatcher = Dispatcher(sio, settings, database, journal=journal, limits=limits, metrics=metrics)
     for router in ROUTERS:
         dispatcher.attach(router)
     dispatcher.answer_unknown_events()

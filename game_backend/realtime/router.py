@@ -179,7 +179,9 @@ def _log_refusal(event: str, sid: str, connection: Connection, error: GameError,
 class Dispatcher:
     """Registers routes on a Socket.IO server and runs each event through the same checks."""
 
-    def __init__(self, sio: SocketServer, settings: Settings, database: Callable[[], Database]) -> None:
+    def __init__(self, sio: SocketServer, settings: Settings, database: Callable[[], Database], *,
+                 journal: RoomJournal | None = None, limits: SharedLimits | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.sio = sio
         self.settings = settings
         self.database = database
@@ -189,9 +191,9 @@ class Dispatcher:
         self.unrecorded: dict[str, str] = {}  # departures the database could not take yet: sid -> nickname
         self.ghosts = Ghosts()  # session ids of refused connections the database may record late
         self.on_bind: BindHandler | None = None  # lifecycle.bind, once the lifecycle router is attached
-        self.journal: RoomJournal | None = None  # with CONNECTION_RECOVERY
-        self.limits: SharedLimits | None = None  # with REDIS_URL: per-address limits across processes
-        self.metrics: Metrics | None = None  # with METRICS
+        self.journal = journal  # with CONNECTION_RECOVERY
+        self.limits = limits  # with REDIS_URL: per-address limits across processes
+        self.metrics = metrics  # with METRICS
 
     def attach(self, router: EventRouter) -> None:
         for name, route in router.routes.items():
