@@ -67,10 +67,11 @@ system-tools:
 run: $(STAMP) $(CLIENT_STAMP)
 	$(PY) -m game_backend --data-dir .data/db
 
-# First the lint and the strict type check of game_backend/ (configured in pyproject.toml), then the tests:
+# First the lint, the format check and the strict type check of game_backend/ (in pyproject.toml), then the tests:
 # two workers (pytest-xdist), each with its own SecantusDB: most tests wait on sockets and timers, not the CPU.
 test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP) system-tools
 	$(PY) -m ruff check game_backend
+	$(PY) -m ruff format --check game_backend
 	$(PY) -m mypy
 	$(PY) -m pytest -n 2
 

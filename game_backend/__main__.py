@@ -34,22 +34,32 @@ def parse_args(argv: list[str] | None, defaults: Settings) -> tuple[Settings, bo
         "The README's Settings table lists the settings that have no flag.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('game_backend')}")
-    parser.add_argument("--ephemeral", action="store_true",
-                        help="for other programs' tests: an in-memory database, the test settings (BCRYPT_ROUNDS "
-                        "4, START_LEAD_SECONDS 0.5, unless set), one JSON line {\"url\", \"pid\"} on stdout once "
-                        "serving; exits on SIGTERM or when stdin closes. With --port 0, a free port")
+    parser.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help="for other programs' tests: an in-memory database, the test settings (BCRYPT_ROUNDS "
+        '4, START_LEAD_SECONDS 0.5, unless set), one JSON line {"url", "pid"} on stdout once '
+        "serving; exits on SIGTERM or when stdin closes. With --port 0, a free port",
+    )
     for item in declared():
         if not item.flag:
             continue
-        parser.add_argument(item.flag, dest=item.name, default=None, metavar=item.env, type=item.parse,
-                            choices=item.choices or None,
-                            help=f"{_plain(item.help)} [{item.env}] (default {_plain(item.default_text())})")
+        parser.add_argument(
+            item.flag,
+            dest=item.name,
+            default=None,
+            metavar=item.env,
+            type=item.parse,
+            choices=item.choices or None,
+            help=f"{_plain(item.help)} [{item.env}] (default {_plain(item.default_text())})",
+        )
     args = vars(parser.parse_args(argv))
     ephemeral = args.pop("ephemeral")
     if ephemeral:
         unset = {item.name for item in declared() if not os.environ.get(item.env)}
-        defaults = defaults.replace(mongodb_uri=None, data_dir=None,
-                                    **{name: value for name, value in TEST_SETTINGS.items() if name in unset})
+        defaults = defaults.replace(
+            mongodb_uri=None, data_dir=None, **{name: value for name, value in TEST_SETTINGS.items() if name in unset}
+        )
     return defaults.replace(**{name: value for name, value in args.items() if value is not None}), ephemeral
 
 
@@ -78,8 +88,10 @@ def fail(message: str, status: int = 1) -> int:
 
 
 def port_taken(settings: Settings) -> str:
-    return (f"port {settings.port} on {settings.host} is already in use; stop the other server, or choose another "
-            f"port: PORT={settings.port + 1} make run (or game-backend --port {settings.port + 1})")
+    return (
+        f"port {settings.port} on {settings.host} is already in use; stop the other server, or choose another "
+        f"port: PORT={settings.port + 1} make run (or game-backend --port {settings.port + 1})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format)
     for name, meant in misspelled(os.environ):
         if settings.production and meant in SECURITY_SETTINGS:
-            return fail(f"{name} is not a setting: did you mean {meant}? (in production a misspelled security "
-                        "setting is an error)", MISCONFIGURED)
+            return fail(
+                f"{name} is not a setting: did you mean {meant}? (in production a misspelled security "
+                "setting is an error)",
+                MISCONFIGURED,
+            )
         log.warning("%s is not a setting: did you mean %s? It is ignored", name, meant)
     wrong = problems(settings)
     if wrong:
@@ -107,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
             host=settings.host,
             port=settings.port,
             loop=new_event_loop(settings),
-            print=lambda _: print(f"game-backend serving on http://{settings.host}:{settings.port} (Ctrl+C to stop)",
-                                  flush=True),
+            print=lambda _: print(
+                f"game-backend serving on http://{settings.host}:{settings.port} (Ctrl+C to stop)", flush=True
+            ),
         )
     except (DatabaseUnavailable, EmbeddedDatabaseError) as error:
         return fail(str(error))

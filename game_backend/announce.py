@@ -25,6 +25,7 @@ WATCH_PREFIX = "watch:"  # the room of those who follow a player's online status
 
 # Who follows which room
 
+
 async def follow(sio: socketio.AsyncServer, sids: list[str], code: str | None, left: Iterable[str] = ()) -> None:
     """The player's sockets stop following the rooms `left` (and any other) and follow room `code` (None: none).
 
@@ -55,6 +56,7 @@ def follows(sio: socketio.AsyncServer, sid: str, code: str) -> bool:
 
 # Seats
 
+
 async def seated(sio: socketio.AsyncServer, sids: list[str], seat: Seat) -> None:
     """A player took (or kept) a seat: the rooms they left hear it, and their sockets follow the new room."""
     await departures(sio, seat.departures)
@@ -68,9 +70,15 @@ async def seat_restored(sio: socketio.AsyncServer, sid: str, room: dict[str, Any
 
 async def seat_lost(sio: socketio.AsyncServer, sid: str, code: str) -> None:
     """To one returning socket: the seat it held in room `code` was given up while it was away."""
-    await sio.emit("seatLost", {"code": code, "reason": "GRACE_EXPIRED",
-                                "message": f"you were away too long and lost your seat in room {code}; join a room "
-                                           "again"}, to=sid)
+    await sio.emit(
+        "seatLost",
+        {
+            "code": code,
+            "reason": "GRACE_EXPIRED",
+            "message": f"you were away too long and lost your seat in room {code}; join a room again",
+        },
+        to=sid,
+    )
 
 
 async def departure(sio: socketio.AsyncServer, left: Departure) -> None:
@@ -125,6 +133,7 @@ async def chat_message(sio: socketio.AsyncServer, message: dict[str, Any]) -> No
 
 # A round
 
+
 async def game_started(sio: socketio.AsyncServer, game: dict[str, Any]) -> None:
     log.info("room %s started a round of song %s", game["code"], game["song"])
     await sio.emit(f"gameStarted{game['code']}", game, room=game["code"])
@@ -153,6 +162,7 @@ async def round_change(sio: socketio.AsyncServer, change: RoundChange | None) ->
 
 
 # Users
+
 
 async def watch(sio: socketio.AsyncServer, sids: list[str], nicknames: Iterable[str]) -> None:
     """These sockets hear the online status of these players (their friends)."""

@@ -74,8 +74,10 @@ def create_app(settings: Settings) -> web.Application:
     ]
     app = web.Application(middlewares=middlewares, client_max_size=settings.max_payload_bytes)
     if settings.motion_beat_compat:
-        log.warning("MOTION_BEAT_COMPAT is on: an anonymous socket's login(nickname) is trusted for a player who "
-                    "signed in from the same address (see docs/security.md)")
+        log.warning(
+            "MOTION_BEAT_COMPAT is on: an anonymous socket's login(nickname) is trusted for a player who "
+            "signed in from the same address (see docs/security.md)"
+        )
     if settings.room_code_seed is not None:
         rooms.seed_room_codes(settings.room_code_seed)
     sio = create_socketio_server(settings)
@@ -117,8 +119,13 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await asyncio.to_thread(embedded.wait_until_ready)
         uri = embedded.uri
     metrics = app.get(METRICS)
-    db = connect(uri, settings.database_name, settings.mongo_driver, settings.database_timeout,
-                 [metrics.command_listener()] if metrics is not None else None)
+    db = connect(
+        uri,
+        settings.database_name,
+        settings.mongo_driver,
+        settings.database_timeout,
+        [metrics.command_listener()] if metrics is not None else None,
+    )
     try:
         await _prepare(db, uri)
         app[DB] = db

@@ -53,6 +53,7 @@ class GameError(Exception):
 # The refusals more than one rule gives, defined once. Each call makes a new error: a raised exception keeps
 # its traceback and frames, so one shared instance raised again and again would hold on to all of them.
 
+
 def room_not_found(code: str) -> GameError:
     return GameError("ROOM_NOT_FOUND", f"there is no room {code}")
 

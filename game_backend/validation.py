@@ -37,9 +37,7 @@ _EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@(?:[^@\s\x00-\x1f\x7f.]+\.)+
 def _nickname(value: str) -> str:
     value = value.strip()
     if not _NICKNAME_RE.fullmatch(value):
-        raise ValueError(
-            f"a nickname is 1 to {NICKNAME_MAX} letters, digits, '_' or '-'"
-        )
+        raise ValueError(f"a nickname is 1 to {NICKNAME_MAX} letters, digits, '_' or '-'")
     return value
 
 

@@ -8,8 +8,16 @@ from ..edge.shared_limits import SharedLimits
 from . import games, health, instruments, metrics, rankings, rooms, songs, users
 from .http import identify, json_errors
 
-ROUTE_TABLES = (health.routes, metrics.routes, users.routes, rooms.routes, songs.routes, instruments.routes,
-                games.routes, rankings.routes)
+ROUTE_TABLES = (
+    health.routes,
+    metrics.routes,
+    users.routes,
+    rooms.routes,
+    songs.routes,
+    instruments.routes,
+    games.routes,
+    rankings.routes,
+)
 
 __all__ = ["identify", "json_errors", "setup_routes"]
 

@@ -41,7 +41,6 @@ async def finished_round(request: web.Request) -> web.Response:
     return web.json_response(await games.finished(request.app[DB], body.code, user.nickname))
 
 
-
 @routes.get("/api/games/{id}/replay")
 async def replay(request: web.Request) -> web.Response:
     """A finished round's presses and each player's notes, with the judge's table: anyone can score it again."""

@@ -21,9 +21,11 @@ from ..validation import parse
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+
 def no_token() -> GameError:
-    return GameError("NOT_AUTHENTICATED",
-                     "send Authorization: Bearer <token>; get a token from /api/users/guest or /api/users/login")
+    return GameError(
+        "NOT_AUTHENTICATED", "send Authorization: Bearer <token>; get a token from /api/users/guest or /api/users/login"
+    )
 
 
 _IDENTITY: web.RequestKey[Identity | GameError] = web.RequestKey("identity")
@@ -58,8 +60,9 @@ async def json_errors(
         raise
     except Exception as error:
         if is_outage(error):
-            log.warning("%s %s: the database did not answer in time (%s)", request.method, request.path,
-                        type(error).__name__)
+            log.warning(
+                "%s %s: the database did not answer in time (%s)", request.method, request.path, type(error).__name__
+            )
             return error_response(unavailable())
         log.exception("%s %s failed", request.method, request.path)
         return error_response(internal())

@@ -36,8 +36,9 @@ async def recent_songs(request: web.Request) -> web.Response:
     db = request.app[DB]
     user = caller(request)
     recent = await users.recent_numbers(db, user)
-    by_number = {song["number"]: song for song in
-                 await songs.list_songs(db, await users.favorites_of(db, user), numbers=recent)}
+    by_number = {
+        song["number"]: song for song in await songs.list_songs(db, await users.favorites_of(db, user), numbers=recent)
+    }
     return web.json_response({"recentlyPlayed": [by_number[number] for number in recent if number in by_number]})
 
 

@@ -60,14 +60,16 @@ async def _throttle(request: web.Request) -> None:
 def _signin(request: web.Request) -> users.SignIn:
     """The sign-in a token issued now makes, remembered with its address for MOTION_BEAT_COMPAT's socket login."""
     settings = request.app[SETTINGS]
-    return users.SignIn(client_address(request, settings.trusted_proxies),
-                        now() + timedelta(seconds=settings.jwt_expiry_seconds))
+    return users.SignIn(
+        client_address(request, settings.trusted_proxies), now() + timedelta(seconds=settings.jwt_expiry_seconds)
+    )
 
 
 def _token(request: web.Request, identity: Identity, status: int = 200) -> web.Response:
     token = issue_token(request.app[SETTINGS], identity)
-    return web.json_response({"jwtoken": token, "userId": identity.user_id, "nickname": identity.nickname},
-                             status=status)
+    return web.json_response(
+        {"jwtoken": token, "userId": identity.user_id, "nickname": identity.nickname}, status=status
+    )
 
 
 @routes.post("/api/users/guest")

@@ -42,12 +42,14 @@ async def _save_batch(db: Database, requests: list[Request]) -> list[dict[str, A
             outcome.append(GameError("NOT_IN_ROOM", "join a room before chatting"))
             continue
         outcome.append(len(documents))
-        documents.append({
-            "chat": text,
-            "user": {"id": sender.user_id, "nickname": sender.nickname},
-            "chatroom": code,
-            "createdAt": now(),
-        })
+        documents.append(
+            {
+                "chat": text,
+                "user": {"id": sender.user_id, "nickname": sender.nickname},
+                "chatroom": code,
+                "createdAt": now(),
+            }
+        )
     failed: dict[int, BaseException] = {}
     if documents:
         try:

@@ -72,20 +72,26 @@ class PlayerRound:
 
 def shown(player: dict[str, Any]) -> dict[str, Any]:
     """A player of a round as clients see it (rounds saved before judging have no `judged`: reported)."""
-    return {"nickname": player["nickname"], "instrument": player["instrument"], "score": player["score"],
-            "judged": player.get("judged", False)}
+    return {
+        "nickname": player["nickname"],
+        "instrument": player["instrument"],
+        "score": player["score"],
+        "judged": player.get("judged", False),
+    }
 
 
 def present(game: dict[str, Any]) -> dict[str, Any]:
     """The game as clients see it: no loaded/ended bookkeeping, no presses."""
-    return jsonable({
-        "id": str(game["_id"]),
-        "code": game["code"],
-        "song": game["song"],
-        "players": [shown(player) for player in game["players"]],
-        "gameState": game["gameState"],
-        "startedAt": game["startedAt"],
-    })
+    return jsonable(
+        {
+            "id": str(game["_id"]),
+            "code": game["code"],
+            "song": game["song"],
+            "players": [shown(player) for player in game["players"]],
+            "gameState": game["gameState"],
+            "startedAt": game["startedAt"],
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -106,8 +112,15 @@ async def start_game(db: Database, code: str, nickname: str, lead_seconds: float
         "code": code,
         "song": room["song"],
         "players": [
-            {"nickname": p["nickname"], "instrument": p["instrument"], "score": 0, "judged": False, "presses": [],
-             "loaded": False, "ended": False}
+            {
+                "nickname": p["nickname"],
+                "instrument": p["instrument"],
+                "score": 0,
+                "judged": False,
+                "presses": [],
+                "loaded": False,
+                "ended": False,
+            }
             for p in room["players"]
         ],
         "gameState": "playing",
@@ -139,13 +152,22 @@ async def game_ended(db: Database, code: str, nickname: str, score: int, *, judg
 
 async def player_round(db: Database, code: str, nickname: str) -> PlayerRound | None:
     """The round under way in room `code` with the player in it, or None."""
-    game = await db.games.find_one({"code": code, "gameState": "playing", "players.nickname": nickname},
-                                   {"song": 1, "startTime": 1, "players": 1}, sort=NEWEST)
+    game = await db.games.find_one(
+        {"code": code, "gameState": "playing", "players.nickname": nickname},
+        {"song": 1, "startTime": 1, "players": 1},
+        sort=NEWEST,
+    )
     if game is None:
         return None
     me = next(player for player in game["players"] if player["nickname"] == nickname)
-    return PlayerRound(game["_id"], code, me["instrument"], songs.part(game["song"], me["instrument"]),
-                       game.get("startTime"), me.get("presses", []))
+    return PlayerRound(
+        game["_id"],
+        code,
+        me["instrument"],
+        songs.part(game["song"], me["instrument"]),
+        game.get("startTime"),
+        me.get("presses", []),
+    )
 
 
 async def start_time(db: Database, game_id: ObjectId) -> int | None:
@@ -156,9 +178,11 @@ async def start_time(db: Database, game_id: ObjectId) -> int | None:
 
 async def save_presses(db: Database, game_id: ObjectId, nickname: str, packed: list[int]) -> None:
     """Append the player's newest presses to the round, while it is under way."""
-    await db.games.update_one({"_id": game_id, "gameState": "playing"},
-                              {"$push": {"players.$[me].presses": {"$each": packed}}},
-                              array_filters=[{"me.nickname": nickname}])
+    await db.games.update_one(
+        {"_id": game_id, "gameState": "playing"},
+        {"$push": {"players.$[me].presses": {"$each": packed}}},
+        array_filters=[{"me.nickname": nickname}],
+    )
 
 
 async def replay(db: Database, game_id: str) -> dict[str, Any]:
@@ -173,20 +197,35 @@ async def replay(db: Database, game_id: str) -> dict[str, Any]:
     for player in game["players"]:
         part = songs.part(game["song"], player["instrument"])
         pressed = [presses.unpack(packed) for packed in player.get("presses", [])]
-        players.append({**shown(player), "notes": part.notes(),
-                        "presses": [{"at": at} if motion is None else {"at": at, "motion": motion}
-                                    for at, motion in pressed]})
-    return jsonable({"id": game_id, "code": game["code"], "song": game["song"], "startTime": game.get("startTime"),
-                     "finishedAt": game["finishedAt"], "judge": judge.TABLE, "players": players})
+        players.append(
+            {
+                **shown(player),
+                "notes": part.notes(),
+                "presses": [{"at": at} if motion is None else {"at": at, "motion": motion} for at, motion in pressed],
+            }
+        )
+    return jsonable(
+        {
+            "id": game_id,
+            "code": game["code"],
+            "song": game["song"],
+            "startTime": game.get("startTime"),
+            "finishedAt": game["finishedAt"],
+            "judge": judge.TABLE,
+            "players": players,
+        }
+    )
 
 
 async def _step(db: Database, code: str, nickname: str, flag: str, changes: dict[str, Any]) -> RoundChange:
     """Apply `changes` to the player's entry if `flag` is not set yet, then see what that completes."""
     game = await update_and_read(
-        db.games, {"code": code},
+        db.games,
+        {"code": code},
         {"code": code, "gameState": "playing", "players": {"$elemMatch": {"nickname": nickname, flag: False}}},
         {"$set": {f"players.$[me].{field}": value for field, value in changes.items()}},
-        sort=NEWEST, array_filters=[{"me.nickname": nickname}],
+        sort=NEWEST,
+        array_filters=[{"me.nickname": nickname}],
     )
     if game is not None:
         return await _advance(db, game)
@@ -204,8 +243,9 @@ async def leave_round(db: Database, code: str, nickname: str) -> RoundChange:
 
 async def finished(db: Database, code: str, nickname: str) -> dict[str, Any]:
     """The last round the player finished in room `code`, with every player's score (for the results screen)."""
-    game = await db.games.find_one({"code": code, "gameState": "finished", "players.nickname": nickname},
-                                   sort=[("finishedAt", -1)])
+    game = await db.games.find_one(
+        {"code": code, "gameState": "finished", "players.nickname": nickname}, sort=[("finishedAt", -1)]
+    )
     if game is None:
         raise GameError("NOT_FOUND", f"you have no finished round in room {code}")
     return present(game)
@@ -213,9 +253,13 @@ async def finished(db: Database, code: str, nickname: str) -> dict[str, Any]:
 
 async def take_out(db: Database, code: str, nickname: str) -> RoundChange:
     """The player left room `code`: they leave its round too, so the others can start and end without them."""
-    game = await update_and_read(db.games, {"code": code},
-                                 {"code": code, "gameState": "playing", "players.nickname": nickname},
-                                 {"$pull": {"players": {"nickname": nickname}}}, sort=NEWEST)
+    game = await update_and_read(
+        db.games,
+        {"code": code},
+        {"code": code, "gameState": "playing", "players.nickname": nickname},
+        {"$pull": {"players": {"nickname": nickname}}},
+        sort=NEWEST,
+    )
     if game is None:
         return RoundChange(code)
     return await _advance(db, game)
@@ -256,15 +300,17 @@ async def _claim_start(db: Database, game: dict[str, Any]) -> int | None:
 async def _claim_finish(db: Database, game: dict[str, Any]) -> RoundChange:
     """Close the round unless another step already did; only the winner saves and announces the result."""
     finished = await update_and_read(
-        db.games, {"_id": game["_id"]},
+        db.games,
+        {"_id": game["_id"]},
         {"_id": game["_id"], "gameState": "playing", "players.0": {"$exists": True}, "players.ended": {"$ne": False}},
         {"$set": {"gameState": "finished", "finishedAt": now()}},
     )
     if finished is None:
         return RoundChange(game["code"])
     players = [shown(player) for player in finished["players"]]
-    result = await rankings.save_result(db, finished["_id"], finished["code"], finished["song"], players,
-                                        finished["finishedAt"])
+    result = await rankings.save_result(
+        db, finished["_id"], finished["code"], finished["song"], players, finished["finishedAt"]
+    )
     await users.remember_song(db, players, result["number"], result["title"], finished["finishedAt"])
     room = await rooms.back_to_waiting(db, finished["code"])
     return RoundChange(finished["code"], result=result, room=room)

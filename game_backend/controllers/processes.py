@@ -30,8 +30,11 @@ async def renew(db: Database, process: str) -> bool:
     """One more heartbeat; False when the document had to be written anew (first start, or claimed meanwhile)."""
     result = await db.processes.update_one(
         {"_id": process},
-        {"$inc": {"beat": 1}, "$currentDate": {"seenAt": True},
-         "$setOnInsert": {"host": socket.gethostname(), "pid": os.getpid()}},
+        {
+            "$inc": {"beat": 1},
+            "$currentDate": {"seenAt": True},
+            "$setOnInsert": {"host": socket.gethostname(), "pid": os.getpid()},
+        },
         upsert=True,
     )
     return result.upserted_id is None

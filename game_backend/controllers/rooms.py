@@ -47,6 +47,7 @@ PLAYER_FIELDS = ("nickname", "instrument", "isReady")
 
 # The rules of a room, each written once (see rules.py).
 
+
 def exists(code: str) -> Rule:
     return Rule({}, lambda: room_not_found(code))
 
@@ -66,18 +67,26 @@ def hosted_by(nickname: str, action: str) -> Rule:
 def free_seat(code: str) -> Rule:
     # A room with a free seat has no player at index MAX_PLAYERS - 1. An empty room is about to be
     # deleted, so it takes nobody in.
-    return Rule({f"players.{MAX_PLAYERS - 1}": {"$exists": False}, "players.0": {"$exists": True}},
-                lambda: GameError("ROOM_FULL", f"room {code} is full ({MAX_PLAYERS} players)"))
+    return Rule(
+        {f"players.{MAX_PLAYERS - 1}": {"$exists": False}, "players.0": {"$exists": True}},
+        lambda: GameError("ROOM_FULL", f"room {code} is full ({MAX_PLAYERS} players)"),
+    )
 
 
 def everyone_ready() -> Rule:
-    return Rule({"players.isReady": {"$ne": False}},
-                lambda: GameError("NOT_ALL_READY", "every player must be ready before the game starts"))
+    return Rule(
+        {"players.isReady": {"$ne": False}},
+        lambda: GameError("NOT_ALL_READY", "every player must be ready before the game starts"),
+    )
 
 
 # The host is ready: a new room's host, a player who becomes host, and the host when a round ends.
-HOST_READY = {"$mergeObjects": ["$$this", {"isReady": {"$or": [
-    {"$eq": ["$$this.nickname", "$hostName"]}, {"$ifNull": ["$$this.isReady", False]}]}}]}
+HOST_READY = {
+    "$mergeObjects": [
+        "$$this",
+        {"isReady": {"$or": [{"$eq": ["$$this.nickname", "$hostName"]}, {"$ifNull": ["$$this.isReady", False]}]}},
+    ]
+}
 
 
 @dataclass(frozen=True)
@@ -136,8 +145,9 @@ async def _update(db: Database, code: str, rules: list[Rule], update: Any, **opt
     return room
 
 
-async def _changed(db: Database, code: str, condition: dict[str, Any], update: Any,
-                   **options: Any) -> dict[str, Any] | None:
+async def _changed(
+    db: Database, code: str, condition: dict[str, Any], update: Any, **options: Any
+) -> dict[str, Any] | None:
     """Room `code` after `update`, or None if `condition` (which names the room by its code) matched nothing."""
     return await update_and_read(db.rooms, {"code": code}, condition, update, ROOM_FIELDS, **options)
 
@@ -154,8 +164,15 @@ async def create_tutorial(db: Database, nickname: str) -> Seat:
         return await _create(db, nickname, "tutorial", song=songs.TUTORIAL, instrument=songs.INSTRUMENTS[0])
 
 
-async def _create(db: Database, nickname: str, room_type: str, *, song: int | None = None,
-                  instrument: str = NEW_PLAYER_INSTRUMENT, open_match: bool = False) -> Seat:
+async def _create(
+    db: Database,
+    nickname: str,
+    room_type: str,
+    *,
+    song: int | None = None,
+    instrument: str = NEW_PLAYER_INSTRUMENT,
+    open_match: bool = False,
+) -> Seat:
     """A new room; with `open_match`, DuplicateKeyError when another quick-match room is open already."""
     if song is None:
         song = await songs.random_song_number(db)
@@ -186,8 +203,10 @@ async def join_room(db: Database, code: str, nickname: str) -> Seat:
     """Take a seat in room `code`; a player already seated there keeps the seat."""
     rules = [exists(code), waiting(code), free_seat(code)]
     async with held(db, f"seat:{nickname}"):
-        taken = await db.rooms.update_one(matching({"code": code, "players.nickname": {"$ne": nickname}}, rules),
-                                          {"$push": {"players": new_player(nickname)}})
+        taken = await db.rooms.update_one(
+            matching({"code": code, "players.nickname": {"$ne": nickname}}, rules),
+            {"$push": {"players": new_player(nickname)}},
+        )
         if taken.matched_count:
             # The room as it is now, and the rooms to leave for it, read at once (see storage/updates.py).
             room, departures = await asyncio.gather(require_room(db, code), leave_all(db, nickname, keep=code))
@@ -236,8 +255,9 @@ async def _join_open_match(db: Database, nickname: str) -> Seat | None:
     oldest = await db.rooms.find_one(condition, {"_id": 0, "code": 1}, sort=[("createdAt", 1)])
     if oldest is None:
         return None
-    room = await _changed(db, oldest["code"], {**condition, "code": oldest["code"]},
-                          {"$push": {"players": new_player(nickname)}})
+    room = await _changed(
+        db, oldest["code"], {**condition, "code": oldest["code"]}, {"$push": {"players": new_player(nickname)}}
+    )
     if room is None:
         return None
     if len(room["players"]) >= MAX_PLAYERS:
@@ -261,13 +281,18 @@ async def leave_room(db: Database, code: str, nickname: str, *, away_since: date
     """
     seat = seated(code, nickname)
     if away_since is not None:
-        seat = Rule({"players": {"$elemMatch": {"nickname": nickname, "leaveAt": {"$lte": away_since}}}},
-                    seat.refusal)
-    pulled = await db.rooms.update_one(matching({"code": code, "hostName": {"$ne": nickname}}, [seat]),
-                                       {"$pull": {"players": {"nickname": nickname}}})
+        seat = Rule({"players": {"$elemMatch": {"nickname": nickname, "leaveAt": {"$lte": away_since}}}}, seat.refusal)
+    pulled = await db.rooms.update_one(
+        matching({"code": code, "hostName": {"$ne": nickname}}, [seat]), {"$pull": {"players": {"nickname": nickname}}}
+    )
     as_host = pulled.matched_count == 0
-    if as_host and (await db.rooms.update_one(matching({"code": code, "hostName": nickname}, [seat]),
-                                              _host_leaves(nickname))).matched_count == 0:
+    if (
+        as_host
+        and (
+            await db.rooms.update_one(matching({"code": code, "hostName": nickname}, [seat]), _host_leaves(nickname))
+        ).matched_count
+        == 0
+    ):
         raise await refusal(db.rooms, {"code": code}, [exists(code), seat])
     room = await db.rooms.find_one({"code": code}, ROOM_FIELDS)  # see storage/updates.py: no findAndModify
     if room is None:  # the others left at the same moment, and the last one deleted the empty room
@@ -347,8 +372,9 @@ async def expired_seats(db: Database, moment: datetime) -> list[tuple[str, str]]
 
 async def census(db: Database) -> tuple[dict[str, int], int]:
     """How many rooms there are in each state, and how many players are seated in all of them."""
-    groups = await db.aggregate(db.rooms, [{"$group": {"_id": "$gameState", "rooms": {"$sum": 1},
-                                                       "seated": {"$sum": {"$size": "$players"}}}}])
+    groups = await db.aggregate(
+        db.rooms, [{"$group": {"_id": "$gameState", "rooms": {"$sum": 1}, "seated": {"$sum": {"$size": "$players"}}}}]
+    )
     return ({str(group["_id"]): group["rooms"] for group in groups}, sum(group["seated"] for group in groups))
 
 
@@ -373,18 +399,26 @@ async def seated_in(db: Database, codes: list[str]) -> set[tuple[str, str]]:
 
 async def toggle_ready(db: Database, code: str, nickname: str) -> dict[str, Any]:
     """Flip the player's ready flag; returns the room afterwards."""
-    flip_mine = {"$map": {"input": "$players", "in": {"$cond": [
-        {"$eq": ["$$this.nickname", nickname]},
-        {"$mergeObjects": ["$$this", {"isReady": {"$not": ["$$this.isReady"]}}]},
-        "$$this",
-    ]}}}
+    flip_mine = {
+        "$map": {
+            "input": "$players",
+            "in": {
+                "$cond": [
+                    {"$eq": ["$$this.nickname", nickname]},
+                    {"$mergeObjects": ["$$this", {"isReady": {"$not": ["$$this.isReady"]}}]},
+                    "$$this",
+                ]
+            },
+        }
+    }
     return present(await _update(db, code, _own_seat(code, nickname), [{"$set": {"players": flip_mine}}]))
 
 
 async def change_instrument(db: Database, code: str, nickname: str, instrument: str) -> dict[str, Any]:
     instrument_set = {"$set": {"players.$[me].instrument": instrument}}
-    return present(await _update(db, code, _own_seat(code, nickname), instrument_set,
-                                 array_filters=[{"me.nickname": nickname}]))
+    return present(
+        await _update(db, code, _own_seat(code, nickname), instrument_set, array_filters=[{"me.nickname": nickname}])
+    )
 
 
 def _own_seat(code: str, nickname: str) -> list[Rule]:
@@ -398,15 +432,21 @@ async def change_song(db: Database, code: str, nickname: str, number: int) -> di
         song = await songs.get_song(db, number)
     except GameError as error:
         raise GameError("INVALID_PAYLOAD", error.message) from None
-    await _update(db, code, [*_own_seat(code, nickname), hosted_by(nickname, "changes the song")],
-                  {"$set": {"song": number}})
+    await _update(
+        db, code, [*_own_seat(code, nickname), hosted_by(nickname, "changes the song")], {"$set": {"song": number}}
+    )
     return song
 
 
 async def start_playing(db: Database, code: str, nickname: str) -> dict[str, Any]:
     """Host only, everyone ready, the room waiting: the room is now playing. Returns its song and players."""
-    rules = [exists(code), seated(code, nickname), waiting(code), hosted_by(nickname, "starts the game"),
-             everyone_ready()]
+    rules = [
+        exists(code),
+        seated(code, nickname),
+        waiting(code),
+        hosted_by(nickname, "starts the game"),
+        everyone_ready(),
+    ]
     return await _update(db, code, rules, {"$set": {"gameState": "playing"}, "$unset": {"openMatch": ""}})
 
 
@@ -417,10 +457,21 @@ async def stop_playing(db: Database, code: str) -> None:
 
 async def back_to_waiting(db: Database, code: str) -> dict[str, Any] | None:
     """The round is over: the room waits for the next one, and only the host stays ready."""
-    room = await update_and_read(db.rooms, {"code": code}, {"code": code, "gameState": "playing"}, [{"$set": {
-        "gameState": "waiting",
-        "players": {"$map": {"input": "$players", "in": {"$mergeObjects": ["$$this", {"isReady": False}]}}},
-    }}, {"$set": {"players": {"$map": {"input": "$players", "in": HOST_READY}}}}], {"_id": 0, "code": 1, "players": 1})
+    room = await update_and_read(
+        db.rooms,
+        {"code": code},
+        {"code": code, "gameState": "playing"},
+        [
+            {
+                "$set": {
+                    "gameState": "waiting",
+                    "players": {"$map": {"input": "$players", "in": {"$mergeObjects": ["$$this", {"isReady": False}]}}},
+                }
+            },
+            {"$set": {"players": {"$map": {"input": "$players", "in": HOST_READY}}}},
+        ],
+        {"_id": 0, "code": 1, "players": 1},
+    )
     return jsonable(room) if room is not None else None
 
 
@@ -442,10 +493,12 @@ async def players(db: Database, code: str) -> list[dict[str, Any]]:
 
 async def joinable_rooms(db: Database, limit: int = 50) -> list[dict[str, Any]]:
     """Waiting rooms with a free seat, oldest first, for the lobby."""
-    rooms = await db.rooms.find(
-        {"type": {"$ne": "tutorial"}, "gameState": "waiting", **free_seat("").condition}, ROOM_FIELDS
-    ).sort("createdAt", 1).limit(limit).to_list(length=None)
-    return [
-        {**present(room), "playerCount": len(room["players"]), "maxPlayers": MAX_PLAYERS}
-        for room in rooms
-    ]
+    rooms = (
+        await db.rooms.find(
+            {"type": {"$ne": "tutorial"}, "gameState": "waiting", **free_seat("").condition}, ROOM_FIELDS
+        )
+        .sort("createdAt", 1)
+        .limit(limit)
+        .to_list(length=None)
+    )
+    return [{**present(room), "playerCount": len(room["players"]), "maxPlayers": MAX_PLAYERS} for room in rooms]

@@ -33,8 +33,16 @@ PATTERNS = {
     "normal": ((1, 0, 1, 0), (0, 1, 0, 1), (1, 0, 0, 1), (0, 1, 1, 0)),
     "hard": ((1, 1, 0, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 0)),
 }
-SUMMARY_FIELDS = {"_id": 0, "number": 1, "title": 1, "artist": 1, "difficulty": 1, "bpm": 1, "runtime": 1,
-                  "imagePath": 1}
+SUMMARY_FIELDS = {
+    "_id": 0,
+    "number": 1,
+    "title": 1,
+    "artist": 1,
+    "difficulty": 1,
+    "bpm": 1,
+    "runtime": 1,
+    "imagePath": 1,
+}
 SONG_FIELDS = {**SUMMARY_FIELDS, "notes": 1}
 
 
@@ -43,8 +51,10 @@ INSTRUMENT_NAMES = {"drum1": "KICK & CRASH", "drum2": "HIT & SNARE", "drum3": "H
 
 
 def instruments() -> list[dict[str, str]]:
-    return [{"id": name, "instrumentName": name, "displayName": shown, "motion1": "A", "motion2": "B",
-             "motion3": "A"} for name, shown in INSTRUMENT_NAMES.items()]
+    return [
+        {"id": name, "instrumentName": name, "displayName": shown, "motion1": "A", "motion2": "B", "motion3": "A"}
+        for name, shown in INSTRUMENT_NAMES.items()
+    ]
 
 
 def catalogue() -> list[dict[str, Any]]:
@@ -91,8 +101,9 @@ async def seed(db: Database) -> None:
     await db.songs.delete_many({"number": {"$nin": [song["number"] for song in songs]}})
 
 
-async def list_songs(db: Database, favorites: list[int] | None = None, difficulty: str | None = None,
-                     numbers: list[int] | None = None) -> list[dict[str, Any]]:
+async def list_songs(
+    db: Database, favorites: list[int] | None = None, difficulty: str | None = None, numbers: list[int] | None = None
+) -> list[dict[str, Any]]:
     """Songs without their charts, in order; `favorite` says whether each is among `favorites`."""
     query: dict[str, Any] = {}
     if difficulty is not None:

@@ -181,8 +181,9 @@ async def online_among(db: Database, nicknames: list[str]) -> set[str]:
     """Which of these users have a session open (on any process)."""
     if not nicknames:
         return set()
-    found = await db.users.find({"nickname": {"$in": nicknames}, "sockets.0": {"$exists": True}},
-                                {"nickname": 1}).to_list(None)
+    found = await db.users.find(
+        {"nickname": {"$in": nicknames}, "sockets.0": {"$exists": True}}, {"nickname": 1}
+    ).to_list(None)
     return {user["nickname"] for user in found}
 
 
@@ -199,22 +200,32 @@ async def disconnected(db: Database, nickname: str, sid: str) -> bool:
 async def still_connected(db: Database, nickname: str, sid: str, process: str) -> bool:
     """Record the session `sid` again (once) for a user whose process had been taken for dead meanwhile;
     False if the user is gone (signed out)."""
-    recorded = await db.users.update_one({"nickname": nickname},
-                                         {"$addToSet": {"sockets": {"sid": sid, "process": process}}})
+    recorded = await db.users.update_one(
+        {"nickname": nickname}, {"$addToSet": {"sockets": {"sid": sid, "process": process}}}
+    )
     return bool(recorded.matched_count == 1)
 
 
-async def sockets_held_by(db: Database, process: str, among: list[str] | None = None
-                          ) -> list[tuple[str, list[str]]]:
+async def sockets_held_by(db: Database, process: str, among: list[str] | None = None) -> list[tuple[str, list[str]]]:
     """(nickname, sids) of every user with a session the server process `process` held (only the sessions
     `among`, when given)."""
     query: dict[str, Any] = {"sockets.process": process}
     if among is not None:
         query["sockets.sid"] = {"$in": among}
     users = await db.users.find(query, {"nickname": 1, "sockets": 1}).to_list(None)
-    held = [(user["nickname"], [socket["sid"] for socket in user["sockets"] if isinstance(socket, dict)
-                                and socket.get("process") == process
-                                and (among is None or socket.get("sid") in among)]) for user in users]
+    held = [
+        (
+            user["nickname"],
+            [
+                socket["sid"]
+                for socket in user["sockets"]
+                if isinstance(socket, dict)
+                and socket.get("process") == process
+                and (among is None or socket.get("sid") in among)
+            ],
+        )
+        for user in users
+    ]
     return [(nickname, sids) for nickname, sids in held if sids]
 
 
@@ -231,8 +242,10 @@ async def forget_untagged_sockets(db: Database) -> None:
 
 async def signed_in(db: Database, identity: Identity, signin: SignIn) -> None:
     """Remember a login's sign-in (see SignIn)."""
-    await db.users.update_one({"nickname": identity.nickname}, {"$push": {"signins": {
-        "$each": [signin.record(identity.token_version)], "$slice": -KEPT_SIGNINS}}})
+    await db.users.update_one(
+        {"nickname": identity.nickname},
+        {"$push": {"signins": {"$each": [signin.record(identity.token_version)], "$slice": -KEPT_SIGNINS}}},
+    )
 
 
 async def claim_by_signin(db: Database, nickname: str, address: str) -> Identity | None:
@@ -243,11 +256,12 @@ async def claim_by_signin(db: Database, nickname: str, address: str) -> Identity
         return None
     version = user.get("tokenVersion", 0)
     moment = now()
-    if not any(signin.get("address") == address and signin.get("version") == version and signin["expiresAt"] > moment
-               for signin in user.get("signins", [])):
+    if not any(
+        signin.get("address") == address and signin.get("version") == version and signin["expiresAt"] > moment
+        for signin in user.get("signins", [])
+    ):
         return None
-    return Identity(user_id=str(user["_id"]), nickname=nickname, guest=bool(user.get("guest")),
-                    token_version=version)
+    return Identity(user_id=str(user["_id"]), nickname=nickname, guest=bool(user.get("guest")), token_version=version)
 
 
 async def favorites_of(db: Database, identity: Identity) -> list[int]:
@@ -294,8 +308,9 @@ async def add_friend(db: Database, identity: Identity, nickname: str) -> None:
 
 
 async def remove_friend(db: Database, identity: Identity, nickname: str) -> None:
-    unfollowed = await db.users.update_one({**_token_filter(identity), "friends": nickname},
-                                           {"$pull": {"friends": nickname}})
+    unfollowed = await db.users.update_one(
+        {**_token_filter(identity), "friends": nickname}, {"$pull": {"friends": nickname}}
+    )
     if unfollowed.matched_count == 0:
         await check_token(db, identity)
         raise GameError("NOT_FOUND", f"{nickname} is not among your friends")
@@ -322,22 +337,29 @@ async def log_out(db: Database, identity: Identity) -> Logout:
     return Logout(sockets=_sids(user), departures=departures)
 
 
-async def remember_song(db: Database, players: list[dict[str, Any]], number: int, title: str | None,
-                        played_at: datetime) -> None:
+async def remember_song(
+    db: Database, players: list[dict[str, Any]], number: int, title: str | None, played_at: datetime
+) -> None:
     """Each player's last RECENT_SONGS played songs, newest first, on their user document."""
     updates = [
         UpdateOne(
             {"nickname": player["nickname"]},
-            {"$push": {"recentSongs": {
-                "$each": [{
-                    "number": number,
-                    "title": title,
-                    "score": player["score"],
-                    "playedAt": played_at,
-                }],
-                "$position": 0,
-                "$slice": RECENT_SONGS,
-            }}},
+            {
+                "$push": {
+                    "recentSongs": {
+                        "$each": [
+                            {
+                                "number": number,
+                                "title": title,
+                                "score": player["score"],
+                                "playedAt": played_at,
+                            }
+                        ],
+                        "$position": 0,
+                        "$slice": RECENT_SONGS,
+                    }
+                }
+            },
         )
         for player in players
     ]

@@ -30,14 +30,23 @@ NAMESPACE = "/admin"
 def setup(app: web.Application, settings: Settings) -> None:
     if settings.admin_username is None or settings.admin_password is None:
         return
-    app[SIO].instrument(auth={"username": settings.admin_username, "password": settings.admin_password},
-                        mode="development", read_only=settings.admin_read_only, namespace=NAMESPACE,
-                        server_stats_interval=2)
-    log.info("the Socket.IO Admin UI is on at /admin/ (%s)", "read-only" if settings.admin_read_only else
-             "it may act on sockets")
+    app[SIO].instrument(
+        auth={"username": settings.admin_username, "password": settings.admin_password},
+        mode="development",
+        read_only=settings.admin_read_only,
+        namespace=NAMESPACE,
+        server_stats_interval=2,
+    )
+    log.info(
+        "the Socket.IO Admin UI is on at /admin/ (%s)",
+        "read-only" if settings.admin_read_only else "it may act on sockets",
+    )
     if not (UI_DIR / "index.html").is_file():
-        log.warning("the Admin UI's page is not installed (%s): run `npm ci`; its namespace %s still answers the "
-                    "hosted UI", UI_DIR, NAMESPACE)
+        log.warning(
+            "the Admin UI's page is not installed (%s): run `npm ci`; its namespace %s still answers the hosted UI",
+            UI_DIR,
+            NAMESPACE,
+        )
         return
 
     async def index(_: web.Request) -> web.FileResponse:

@@ -48,10 +48,13 @@ async def serve(request: web.Request) -> web.StreamResponse:
     path = where / name
     if not path.is_file():
         return web.Response(status=404, text=NOT_INSTALLED_HINT.format(name=name, where=where))
-    return web.FileResponse(path, headers={
-        "Content-Type": CONTENT_TYPES[path.suffix],
-        "Cache-Control": "public, max-age=0",
-    })
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": CONTENT_TYPES[path.suffix],
+            "Cache-Control": "public, max-age=0",
+        },
+    )
 
 
 def setup(app: web.Application, settings: Settings, prefix: str = "/socket.io") -> None:
@@ -60,5 +63,8 @@ def setup(app: web.Application, settings: Settings, prefix: str = "/socket.io") 
     app.router.add_get(f"{prefix}/{{name:(?:{names})}}", serve)
     where = client_dir(settings)
     if not (where / FILES[0]).is_file():
-        log.warning("socket.io-client is not installed in %s: /socket.io/socket.io.js will answer 404 "
-                    "(run `npm ci` in the repository or set SOCKETIO_CLIENT_DIR)", where)
+        log.warning(
+            "socket.io-client is not installed in %s: /socket.io/socket.io.js will answer 404 "
+            "(run `npm ci` in the repository or set SOCKETIO_CLIENT_DIR)",
+            where,
+        )

@@ -74,16 +74,21 @@ def cors_middleware(settings: Settings) -> Callable[[web.Request, Handler], Awai
             return await handler(request)
         own = _own_origin(request.scheme, request.host, request.headers.get("X-Forwarded-Proto"))
         if not policy.allows(origin, own):
-            error = GameError("FORBIDDEN",
-                              f"origin {origin} is not allowed; the server's CORS_ORIGINS lists the allowed ones")
+            error = GameError(
+                "FORBIDDEN", f"origin {origin} is not allowed; the server's CORS_ORIGINS lists the allowed ones"
+            )
             return web.json_response(error.body(), status=403)
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-            response: web.StreamResponse = web.Response(status=204, headers={
-                "Access-Control-Allow-Methods": ALLOWED_METHODS,
-                "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers",
-                                                                    DEFAULT_ALLOWED_HEADERS),
-                "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
-            })
+            response: web.StreamResponse = web.Response(
+                status=204,
+                headers={
+                    "Access-Control-Allow-Methods": ALLOWED_METHODS,
+                    "Access-Control-Allow-Headers": request.headers.get(
+                        "Access-Control-Request-Headers", DEFAULT_ALLOWED_HEADERS
+                    ),
+                    "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
+                },
+            )
         else:
             try:
                 response = await handler(request)

@@ -79,8 +79,7 @@ class SharedLimits:
 
     async def open_connection(self, address: str, cap: int) -> bool | None:
         """Count a connection from `address` unless it has `cap` open on all processes together."""
-        return await self._run(self._open, [f"{self.prefix}:conn:{address}"],
-                               [self.node, cap, f"{self.prefix}:alive:"])
+        return await self._run(self._open, [f"{self.prefix}:conn:{address}"], [self.node, cap, f"{self.prefix}:alive:"])
 
     async def close_connection(self, address: str) -> None:
         await self._run(self._close, [f"{self.prefix}:conn:{address}"], [self.node])

@@ -27,8 +27,13 @@ POINTS = {"perfect": 300, "good": 100, "miss": 0}
 COMBO_BONUS = 10
 COMBO_BONUS_CAP = 20  # hits before this one that still add to its bonus
 
-TABLE = {"perfectMs": PERFECT_MS, "goodMs": GOOD_MS, "points": POINTS, "comboBonus": COMBO_BONUS,
-         "comboBonusCap": COMBO_BONUS_CAP}  # the table as the replay route gives it
+TABLE = {
+    "perfectMs": PERFECT_MS,
+    "goodMs": GOOD_MS,
+    "points": POINTS,
+    "comboBonus": COMBO_BONUS,
+    "comboBonusCap": COMBO_BONUS_CAP,
+}  # the table as the replay route gives it
 
 # A client that reports its own score (Motion Beat's) counts one point per note it hits, and may count a note
 # from 540 ms before it is due; the rest of this lead allows for its clock running ahead of the server's.
@@ -82,8 +87,11 @@ class Judge:
         while self.next < len(times) and times[self.next] < at - GOOD_MS:
             self.next += 1  # went by unplayed
             self.combo = 0
-        if self.next < len(times) and abs(times[self.next] - at) <= GOOD_MS and (
-                motion is None or motion == self.part.motions[self.next]):
+        if (
+            self.next < len(times)
+            and abs(times[self.next] - at) <= GOOD_MS
+            and (motion is None or motion == self.part.motions[self.next])
+        ):
             kind = "perfect" if abs(times[self.next] - at) <= PERFECT_MS else "good"
             self.next += 1
             self.combo += 1

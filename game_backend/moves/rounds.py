@@ -22,8 +22,9 @@ async def start(sio: SocketServer, db: Database, settings: Settings, code: str, 
     """
     started = await games.start_game(db, code, host, settings.start_lead_seconds)
     if started.tutorial:
-        asyncio.get_running_loop().call_later(TUTORIAL_START_DELAY, sio.start_background_task,
-                                              announce.game_started, sio, started.game)
+        asyncio.get_running_loop().call_later(
+            TUTORIAL_START_DELAY, sio.start_background_task, announce.game_started, sio, started.game
+        )
     else:
         await announce.game_started(sio, started.game)
     return started.game

@@ -58,26 +58,43 @@ class Metrics:
         registry.register(self._events)
         self._moments = _MomentTally()
         registry.register(self._moments)
-        self.rate_limited = Counter("game_rate_limited", "Requests refused by a rate limit or cap, by kind (event, "
-                                    "chat, hit, auth, connection)", ["kind"], registry=registry)
-        self.refused_connections = Counter("game_refused_connections", "Socket.IO connections refused, by reason "
-                                           "code", ["code"], registry=registry)
-        self.room_emits = LoopCounter("game_room_emits", "Events emitted to rooms and sockets (each encoded once)",
-                                      registry)
-        self.delivered = LoopCounter("game_messages_delivered", "Event packets written to this process's sockets",
-                                     registry)
-        self.database_seconds = Histogram("game_database_operation_duration_seconds", "MongoDB commands, by "
-                                          "command name", ["operation"], buckets=DATABASE_BUCKETS, registry=registry)
-        self.database_failures = Counter("game_database_failures", "MongoDB commands that failed, by command name",
-                                         ["operation"], registry=registry)
-        self.redis_published = LoopCounter("game_redis_published", "Messages published to other processes "
-                                           "through Redis", registry)
-        self.redis_received = LoopCounter("game_redis_received", "Messages received from other processes through "
-                                          "Redis", registry)
-        self.redis_errors = Counter("game_redis_errors", "Redis commands that failed (publish, listen, subscribe)",
-                                    registry=registry)
-        self.rooms = Gauge("game_rooms", "Rooms in the database, by state (waiting, playing)", ["state"],
-                           registry=registry)
+        self.rate_limited = Counter(
+            "game_rate_limited",
+            "Requests refused by a rate limit or cap, by kind (event, chat, hit, auth, connection)",
+            ["kind"],
+            registry=registry,
+        )
+        self.refused_connections = Counter(
+            "game_refused_connections", "Socket.IO connections refused, by reason code", ["code"], registry=registry
+        )
+        self.room_emits = LoopCounter(
+            "game_room_emits", "Events emitted to rooms and sockets (each encoded once)", registry
+        )
+        self.delivered = LoopCounter(
+            "game_messages_delivered", "Event packets written to this process's sockets", registry
+        )
+        self.database_seconds = Histogram(
+            "game_database_operation_duration_seconds",
+            "MongoDB commands, by command name",
+            ["operation"],
+            buckets=DATABASE_BUCKETS,
+            registry=registry,
+        )
+        self.database_failures = Counter(
+            "game_database_failures", "MongoDB commands that failed, by command name", ["operation"], registry=registry
+        )
+        self.redis_published = LoopCounter(
+            "game_redis_published", "Messages published to other processes through Redis", registry
+        )
+        self.redis_received = LoopCounter(
+            "game_redis_received", "Messages received from other processes through Redis", registry
+        )
+        self.redis_errors = Counter(
+            "game_redis_errors", "Redis commands that failed (publish, listen, subscribe)", registry=registry
+        )
+        self.rooms = Gauge(
+            "game_rooms", "Rooms in the database, by state (waiting, playing)", ["state"], registry=registry
+        )
         self.seated = Gauge("game_seated_players", "Players seated in rooms, in the database", registry=registry)
         self._sockets = _SocketCollector()
         registry.register(self._sockets)
@@ -147,13 +164,17 @@ class _EventTally(Collector):
         self.seconds[event] = self.seconds.get(event, 0.0) + seconds
 
     def collect(self) -> Iterator[Metric]:
-        events = CounterMetricFamily("game_events", "Socket.IO events received, by event and ack result code (ok, "
-                                     "or the error code)", labels=["event", "code"])
+        events = CounterMetricFamily(
+            "game_events",
+            "Socket.IO events received, by event and ack result code (ok, or the error code)",
+            labels=["event", "code"],
+        )
         for (event, code), count in sorted(self.counts.items()):
             events.add_metric([event, code], count)
         yield events
-        durations = HistogramMetricFamily("game_event_duration_seconds", "Time to handle an event, by event",
-                                          labels=["event"])
+        durations = HistogramMetricFamily(
+            "game_event_duration_seconds", "Time to handle an event, by event", labels=["event"]
+        )
         bounds = [floatToGoString(bound) for bound in (*EVENT_BUCKETS, float("inf"))]  # type: ignore[no-untyped-call]
         for event, buckets in sorted(self.buckets.items()):
             durations.add_metric([event], list(zip(bounds, accumulate(buckets), strict=True)), self.seconds[event])
@@ -176,10 +197,16 @@ class _MomentTally(Collector):
         self.commands[moment] = self.commands.get(moment, 0) + commands
 
     def collect(self) -> Iterator[Metric]:
-        requests = CounterMetricFamily("game_requests", "Requests that may reach the database, by moment (an "
-                                       "event's name, connect, or a REST route)", labels=["moment"])
-        commands = CounterMetricFamily("game_request_database_commands", "MongoDB commands (round trips) those "
-                                       "requests sent, by moment", labels=["moment"])
+        requests = CounterMetricFamily(
+            "game_requests",
+            "Requests that may reach the database, by moment (an event's name, connect, or a REST route)",
+            labels=["moment"],
+        )
+        commands = CounterMetricFamily(
+            "game_request_database_commands",
+            "MongoDB commands (round trips) those requests sent, by moment",
+            labels=["moment"],
+        )
         for moment in sorted(self.requests):
             requests.add_metric([moment], self.requests[moment])
             commands.add_metric([moment], self.commands[moment])
@@ -197,10 +224,14 @@ class _SocketCollector(Collector):
         self.counts: SocketCounts = lambda: ()
 
     def collect(self) -> Iterator[Metric]:
-        family = GaugeMetricFamily("game_connected_sockets", "Open Socket.IO connections, by transport and whether "
-                                   "they are signed in", labels=["transport", "auth"])
-        tally: dict[tuple[str, str], int] = {(transport, auth): 0 for transport in ("websocket", "polling")
-                                              for auth in ("authenticated", "anonymous")}
+        family = GaugeMetricFamily(
+            "game_connected_sockets",
+            "Open Socket.IO connections, by transport and whether they are signed in",
+            labels=["transport", "auth"],
+        )
+        tally: dict[tuple[str, str], int] = {
+            (transport, auth): 0 for transport in ("websocket", "polling") for auth in ("authenticated", "anonymous")
+        }
         for transport, signed_in in self.counts():
             key = (transport, "authenticated" if signed_in else "anonymous")
             tally[key] = tally.get(key, 0) + 1
@@ -230,9 +261,28 @@ class _DatabaseTimer(monitoring.CommandListener):
         self.metrics.database_failures.labels(operation).inc()
 
 
-KNOWN_COMMANDS = frozenset({"find", "insert", "update", "delete", "aggregate", "findAndModify", "count", "distinct",
-                            "getMore", "createIndexes", "ping", "hello", "isMaster", "endSessions", "killCursors",
-                            "dropDatabase", "listIndexes", "listCollections"})
+KNOWN_COMMANDS = frozenset(
+    {
+        "find",
+        "insert",
+        "update",
+        "delete",
+        "aggregate",
+        "findAndModify",
+        "count",
+        "distinct",
+        "getMore",
+        "createIndexes",
+        "ping",
+        "hello",
+        "isMaster",
+        "endSessions",
+        "killCursors",
+        "dropDatabase",
+        "listIndexes",
+        "listCollections",
+    }
+)
 
 
 def _operation(command: str) -> str:

@@ -16,8 +16,13 @@ from .router import Dispatcher
 ROUTERS = (lifecycle.router, users.router, rooms.router, chat.router, games.router)
 
 
-def attach(sio: SocketServer, settings: Settings, database: Callable[[], Database],
-           limits: SharedLimits | None = None, metrics: Metrics | None = None) -> Dispatcher:
+def attach(
+    sio: SocketServer,
+    settings: Settings,
+    database: Callable[[], Database],
+    limits: SharedLimits | None = None,
+    metrics: Metrics | None = None,
+) -> Dispatcher:
     """Register every handler on `sio`; `database` returns the handle once the app has started."""
     journal = None
     if settings.connection_recovery:

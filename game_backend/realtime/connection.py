@@ -62,7 +62,6 @@ class Connection:
             raise GameError("FORBIDDEN", "you can only act as yourself")
 
 
-
 def not_signed_in() -> GameError:
     return GameError("NOT_AUTHENTICATED", "sign in first: connect with auth {token}")
 

@@ -81,8 +81,9 @@ async def press(ctx: EventContext, payload: Press) -> Ack:
     if problem is not None:
         raise GameError("PRESS_OUT_OF_TIME", problem)
     judged = played.press(at, payload.motion, ctx.dispatcher.database, ctx.settings.database_timeout)
-    await announce.live_score(ctx.sio, played.code, ctx.nickname,
-                              (judged.score, judged.combo, played.instrument, judged.kind), ctx.sid)
+    await announce.live_score(
+        ctx.sio, played.code, ctx.nickname, (judged.score, judged.combo, played.instrument, judged.kind), ctx.sid
+    )
     return {"ok": True, "judgement": judged.kind, "score": judged.score, "combo": judged.combo}
 
 
@@ -99,8 +100,9 @@ async def hit(ctx: EventContext, payload: Hit) -> Ack:
             bound = played.reported_bound()
             if max(score, combo) > bound:
                 raise score_impossible(max(score, combo), bound)
-    await announce.live_score(ctx.sio, played.code, ctx.nickname,
-                              (score, combo, payload.instrument, payload.motionType), ctx.sid)
+    await announce.live_score(
+        ctx.sio, played.code, ctx.nickname, (score, combo, payload.instrument, payload.motionType), ctx.sid
+    )
     return OK
 
 

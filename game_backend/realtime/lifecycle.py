@@ -79,8 +79,13 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
     # simultaneous connects cannot overshoot the cap.
     if shared is False or (shared is None and cap > 0 and dispatcher.connections.count_from(address) >= cap):
         dispatcher.count_rate_limited("connection")
-        raise refused(dispatcher, sid, address, "TOO_MANY_CONNECTIONS",
-                      f"too many connections from your address (at most {cap}); close one and retry")
+        raise refused(
+            dispatcher,
+            sid,
+            address,
+            "TOO_MANY_CONNECTIONS",
+            f"too many connections from your address (at most {cap}); close one and retry",
+        )
     connection = Connection.open(None, settings, address)
     connection.shared_slot = shared is True
     dispatcher.connections.add(sid, connection)
@@ -99,10 +104,16 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
             if not is_outage(error):
                 raise
             if isinstance(error, TimeoutError) or dispatcher.database().answers.within(settings.database_timeout):
-                raise refused(dispatcher, sid, address, "BUSY", "the server is too busy to take the connection "
-                              "now; try again shortly") from None
-            raise refused(dispatcher, sid, address, "UNAVAILABLE", "the database is unavailable; try again shortly"
-                          ) from None
+                raise refused(
+                    dispatcher,
+                    sid,
+                    address,
+                    "BUSY",
+                    "the server is too busy to take the connection now; try again shortly",
+                ) from None
+            raise refused(
+                dispatcher, sid, address, "UNAVAILABLE", "the database is unavailable; try again shortly"
+            ) from None
     if dispatcher.journal is not None:
         # socket.io's recovery: the client learns it recovered when its private session id comes back.
         dispatcher.sio.connect_extras[sid] = {"pid": asked.pid if recovered and asked else new_pid()}
@@ -111,8 +122,7 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
 def refused(dispatcher: Dispatcher, sid: str, address: str, code: str, message: str) -> Refused:
     """A refused connection, logged at INFO with its code and counted; the client gets `message`, and `code` as
     the CONNECT_ERROR's data (`err.data.code` in socket.io-client)."""
-    log.info("refused a connection from %s (%s): %s %s", address, sid, code, message,
-             extra={"sid": sid, "code": code})
+    log.info("refused a connection from %s (%s): %s %s", address, sid, code, message, extra={"sid": sid, "code": code})
     dispatcher.count_refused_connection(code)
     return Refused(message, {"code": code})
 
@@ -126,16 +136,18 @@ async def abandon(dispatcher: Dispatcher, sid: str, identity: Identity) -> None:
 
 
 @router.bind
-async def bind(dispatcher: Dispatcher, sid: str, connection: Connection, identity: Identity,
-               asked: Recovery | None = None) -> bool:
+async def bind(
+    dispatcher: Dispatcher, sid: str, connection: Connection, identity: Identity, asked: Recovery | None = None
+) -> bool:
     """The connection is the player's: recorded as theirs, back in the room they sit in, hearing their friends.
 
     Returns whether the connection recovered the session `asked` (the missed events were replayed).
     """
     db = dispatcher.database()
     # One round trip: the session recorded (which checks the token is not revoked) and the seat taken back.
-    arrival, room = await asyncio.gather(users.connected(db, identity, sid, dispatcher.process),
-                                         rooms.reclaim_seat(db, identity.nickname))
+    arrival, room = await asyncio.gather(
+        users.connected(db, identity, sid, dispatcher.process), rooms.reclaim_seat(db, identity.nickname)
+    )
     connection.identity = identity
     log.info("%s connected (%s)", identity.nickname, sid, extra={"sid": sid, "nickname": identity.nickname})
     await announce.watch(dispatcher.sio, [sid], arrival.friends)
@@ -156,12 +168,20 @@ async def disconnect(dispatcher: Dispatcher, sid: str, reason: Any = None) -> No
     nickname = connection.identity.nickname
     log.info("%s disconnected (%s): %s", nickname, sid, reason, extra={"sid": sid, "nickname": nickname})
     if connection.hits.rejected:
-        log.info("%s sent %d hits over the hit limit; they were dropped", nickname, connection.hits.rejected,
-                 extra={"sid": sid, "nickname": nickname, "code": "RATE_LIMITED"})
+        log.info(
+            "%s sent %d hits over the hit limit; they were dropped",
+            nickname,
+            connection.hits.rejected,
+            extra={"sid": sid, "nickname": nickname, "code": "RATE_LIMITED"},
+        )
     refused_events = connection.refused_by_limits - connection.hits.rejected
     if refused_events:
-        log.info("%s had %d events refused by the event and chat limits", nickname, refused_events,
-                 extra={"sid": sid, "nickname": nickname, "code": "RATE_LIMITED"})
+        log.info(
+            "%s had %d events refused by the event and chat limits",
+            nickname,
+            refused_events,
+            extra={"sid": sid, "nickname": nickname, "code": "RATE_LIMITED"},
+        )
     if connection.playing is not None:  # its last presses, for a return on another connection
         connection.playing.stop()
         await connection.playing.save_if_possible(dispatcher.database(), dispatcher.settings.database_timeout)
@@ -207,20 +227,30 @@ async def leave_seats(dispatcher: Dispatcher, db: Database, nickname: str) -> No
 async def hold_seat(sio: SocketServer, db: Database, code: str, nickname: str, grace_seconds: float) -> None:
     """Keep a dropped player's seat for `grace_seconds`; with none, the player leaves at once."""
     if grace_seconds > 0 and await rooms.hold_seat(db, code, nickname, now() + timedelta(seconds=grace_seconds)):
-        log.info("holding %s's seat in room %s for %g s", nickname, code, grace_seconds,
-                 extra={"nickname": nickname, "room": code})
+        log.info(
+            "holding %s's seat in room %s for %g s",
+            nickname,
+            code,
+            grace_seconds,
+            extra={"nickname": nickname, "room": code},
+        )
         return
     with contextlib.suppress(GameError):  # the seat was already given up
         await announce.departure(sio, await rooms.leave_room(db, code, nickname))
 
 
-async def reclaim(dispatcher: Dispatcher, sid: str, identity: Identity, room: dict[str, Any],
-                  asked: Recovery | None) -> bool:
+async def reclaim(
+    dispatcher: Dispatcher, sid: str, identity: Identity, room: dict[str, Any], asked: Recovery | None
+) -> bool:
     """A player who holds a seat (held for their return, or still theirs) is back in its room, and told so;
     first, when the client `asked` to recover its session, the room's events it missed. Returns whether it did."""
     sio = dispatcher.sio
-    log.info("%s is back in room %s", identity.nickname, room["code"],
-             extra={"sid": sid, "nickname": identity.nickname, "room": room["code"]})
+    log.info(
+        "%s is back in room %s",
+        identity.nickname,
+        room["code"],
+        extra={"sid": sid, "nickname": identity.nickname, "room": room["code"]},
+    )
     await announce.follow(sio, [sid], room["code"])
     recovered = asked is not None and await replay_missed(dispatcher, sid, identity, room["code"], asked.offset)
     await announce.seat_restored(sio, sid, room)
@@ -236,12 +266,16 @@ async def replay_missed(dispatcher: Dispatcher, sid: str, identity: Identity, co
     except PyMongoError:
         missed = None
     if missed is None:
-        log.info("%s could not recover the events of room %s since %s; it starts afresh", identity.nickname, code,
-                 offset)
+        log.info(
+            "%s could not recover the events of room %s since %s; it starts afresh", identity.nickname, code, offset
+        )
         return False
     last = missed[-1][0] if missed else offset
-    dispatcher.sio.replay_first(sid, [(event, [*args, sent]) for sent, event, args in missed],
-                                keep=lambda packet: (sent := offset_of(packet)) is None or sent > last)
+    dispatcher.sio.replay_first(
+        sid,
+        [(event, [*args, sent]) for sent, event, args in missed],
+        keep=lambda packet: (sent := offset_of(packet)) is None or sent > last,
+    )
     log.info("%s recovered %d missed event(s) of room %s", identity.nickname, len(missed), code)
     return True
 
@@ -290,10 +324,15 @@ async def recover(dispatcher: Dispatcher, db: Database, process: str) -> None:
 async def reassert(dispatcher: Dispatcher, db: Database) -> None:
     """This process had been taken for dead (another claimed its heartbeat while it could not beat): its live
     connections are recorded again, and those whose seats are still held take them back."""
-    live = [(sid, connection.identity) for sid, connection in list(dispatcher.connections.by_sid.items())
-            if connection.identity is not None]
-    log.warning("another process took this one for dead while it could not beat: recording its %d connection(s) "
-                "again", len(live))
+    live = [
+        (sid, connection.identity)
+        for sid, connection in list(dispatcher.connections.by_sid.items())
+        if connection.identity is not None
+    ]
+    log.warning(
+        "another process took this one for dead while it could not beat: recording its %d connection(s) again",
+        len(live),
+    )
     for sid, identity in live:
         if not await users.still_connected(db, identity.nickname, sid, dispatcher.process):
             continue

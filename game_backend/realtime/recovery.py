@@ -72,7 +72,7 @@ def offset_of(packet: str) -> str | None:
     if not packet.endswith('"]'):
         return None
     start = packet.rfind('"', 0, len(packet) - 2)
-    candidate = packet[start + 1:-2]
+    candidate = packet[start + 1 : -2]
     return candidate if start > 0 and OFFSET.fullmatch(candidate) else None
 
 
@@ -109,8 +109,9 @@ class RoomJournal:
         codes = [name for name in ([room] if isinstance(room, str) else room or []) if _is_room_code(name)]
         if namespace == "/" and codes and not event.startswith(UNSTORED_PREFIXES):
             moment = now()
-            self._pending += [{"room": code, "offset": offset, "at": moment, "event": event, "args": list(args)}
-                              for code in codes]
+            self._pending += [
+                {"room": code, "offset": offset, "at": moment, "event": event, "args": list(args)} for code in codes
+            ]
             if self._writer is None or self._writer.done():
                 self._writer = detached(self._write())  # free of the deadline of the event that started it
         args.append(offset)
@@ -122,8 +123,11 @@ class RoomJournal:
                 await self.database().room_events.insert_many(batch, ordered=False)
             except PyMongoError as error:
                 self._lost_up_to = max(self._lost_up_to, batch[-1]["offset"])
-                log.warning("could not keep %d room event(s) for recovery (%s): clients that missed them will "
-                            "start afresh", len(batch), error)
+                log.warning(
+                    "could not keep %d room event(s) for recovery (%s): clients that missed them will start afresh",
+                    len(batch),
+                    error,
+                )
 
     async def flush(self) -> None:
         """Wait until every event stamped so far is written (or given up)."""
@@ -138,8 +142,9 @@ class RoomJournal:
             return None
         await self.flush()
         await asyncio.sleep(SETTLE_SECONDS)
-        cursor = self.database().room_events.find({"room": room, "offset": {"$gt": offset}},
-                                                   {"_id": 0, "offset": 1, "event": 1, "args": 1})
+        cursor = self.database().room_events.find(
+            {"room": room, "offset": {"$gt": offset}}, {"_id": 0, "offset": 1, "event": 1, "args": 1}
+        )
         rows = await cursor.sort("offset", ASCENDING).limit(MAX_REPLAY + 1).to_list(None)
         if len(rows) > MAX_REPLAY:
             return None

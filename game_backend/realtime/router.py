@@ -171,17 +171,36 @@ def _log_refusal(event: str, sid: str, connection: Connection, error: GameError,
     """A failed ack, at INFO, with its code and never the payload. A connection over a rate limit is logged once
     (its refusals are counted, and told at disconnect), so a flood does not become a flood of log lines."""
     nickname = connection.identity.nickname if connection.identity else None
-    log.info("%s refused %s from %s (%s): %s", event, error.code, nickname or "an anonymous socket", sid,
-             error.message, extra={"event": event, "sid": sid, "nickname": nickname, "code": error.code,
-                                   "duration_ms": round(seconds * 1000, 2)})
+    log.info(
+        "%s refused %s from %s (%s): %s",
+        event,
+        error.code,
+        nickname or "an anonymous socket",
+        sid,
+        error.message,
+        extra={
+            "event": event,
+            "sid": sid,
+            "nickname": nickname,
+            "code": error.code,
+            "duration_ms": round(seconds * 1000, 2),
+        },
+    )
 
 
 class Dispatcher:
     """Registers routes on a Socket.IO server and runs each event through the same checks."""
 
-    def __init__(self, sio: SocketServer, settings: Settings, database: Callable[[], Database], *,
-                 journal: RoomJournal | None = None, limits: SharedLimits | None = None,
-                 metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        sio: SocketServer,
+        settings: Settings,
+        database: Callable[[], Database],
+        *,
+        journal: RoomJournal | None = None,
+        limits: SharedLimits | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.sio = sio
         self.settings = settings
         self.database = database
@@ -255,8 +274,7 @@ class Dispatcher:
         live sign-in from the connection's address (users.claim_by_signin); otherwise NOT_AUTHENTICATED."""
         identity = await users.claim_by_signin(self.database(), nickname, connection.address) if nickname else None
         if identity is None:
-            raise GameError("NOT_AUTHENTICATED",
-                            "sign in first (from this address), or connect with auth {token}")
+            raise GameError("NOT_AUTHENTICATED", "sign in first (from this address), or connect with auth {token}")
         log.info("%s's anonymous connection %s is bound by their sign-in from %s", nickname, sid, connection.address)
         if self.on_bind is None:
             raise RuntimeError("no lifecycle router is attached: nothing binds a connection to its player")
@@ -295,8 +313,13 @@ class Dispatcher:
             except Exception as error:
                 if is_outage(error):
                     code = "UNAVAILABLE"
-                    log.warning("%s from %s: the database did not answer in time (%s)", name, sid,
-                                type(error).__name__, extra={"event": name, "sid": sid, "code": code})
+                    log.warning(
+                        "%s from %s: the database did not answer in time (%s)",
+                        name,
+                        sid,
+                        type(error).__name__,
+                        extra={"event": name, "sid": sid, "code": code},
+                    )
                     return unavailable().ack()
                 code = "INTERNAL"
                 log.exception("%s from %s failed", name, sid, extra={"event": name, "sid": sid, "code": code})

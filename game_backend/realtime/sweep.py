@@ -52,8 +52,11 @@ class Sweeper:
         self.beat_every = settings.process_lease_seconds / 3
         # A look that comes later than a sweep and a deadline after the one before finds this process was
         # not watching meanwhile (its own loop, or its machine, stood still).
-        self.watch = DeathWatch(dispatcher.process, silence=settings.process_lease_seconds,
-                                blink=self.interval + settings.database_timeout + 1.0)
+        self.watch = DeathWatch(
+            dispatcher.process,
+            silence=settings.process_lease_seconds,
+            blink=self.interval + settings.database_timeout + 1.0,
+        )
         self.beaten_at: float | None = None
         self.reconciled_at = time.monotonic()
         self.told_unrecorded = float("-inf")
@@ -91,8 +94,10 @@ class Sweeper:
                 await lifecycle.recover(dispatcher, db, process)
         if dispatcher.unrecorded and time.monotonic() - self.told_unrecorded >= TELL_EVERY_SECONDS:
             self.told_unrecorded = time.monotonic()  # said once in a while, not once per player
-            log.warning("%d departure(s) the database did not take in time wait to be recorded; retrying",
-                        len(dispatcher.unrecorded))
+            log.warning(
+                "%d departure(s) the database did not take in time wait to be recorded; retrying",
+                len(dispatcher.unrecorded),
+            )
         for sid, nickname in list(dispatcher.unrecorded.items()):
             if not await lifecycle.depart(dispatcher, sid, nickname):
                 return  # still down: the next sweep tries again
@@ -113,8 +118,12 @@ class Sweeper:
             for sid in sids:
                 if sid in dispatcher.connections.by_sid or sid in dispatcher.unrecorded:
                     continue  # live, or its departure is being recorded
-                log.warning("%s's session %s is recorded, but no connection of this process holds it: recording "
-                            "its departure", nickname, sid, extra={"sid": sid, "nickname": nickname})
+                log.warning(
+                    "%s's session %s is recorded, but no connection of this process holds it: recording its departure",
+                    nickname,
+                    sid,
+                    extra={"sid": sid, "nickname": nickname},
+                )
                 await lifecycle.depart(dispatcher, sid, nickname)
         dispatcher.ghosts.removed(watched, time.monotonic())
         if everything:

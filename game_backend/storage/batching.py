@@ -47,7 +47,7 @@ class Batcher(Generic[T, R]):
 
     async def _drain(self) -> None:
         while self._pending:
-            queued, self._pending = self._pending[: self._limit], self._pending[self._limit:]
+            queued, self._pending = self._pending[: self._limit], self._pending[self._limit :]
             moment = time.monotonic()
             batch = []
             for request, ends, future in queued:

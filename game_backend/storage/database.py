@@ -80,8 +80,12 @@ class Database:
                 IndexModel([("players.leaveAt", ASCENDING)], sparse=True, name="held_seats"),
                 IndexModel([("type", ASCENDING), ("gameState", ASCENDING), ("createdAt", ASCENDING)], name="joinable"),
                 # At most one quick-match room is open to newcomers at a time (see controllers/rooms.py).
-                IndexModel([("openMatch", ASCENDING)], unique=True, name="one_open_match",
-                           partialFilterExpression={"openMatch": {"$exists": True}}),
+                IndexModel(
+                    [("openMatch", ASCENDING)],
+                    unique=True,
+                    name="one_open_match",
+                    partialFilterExpression={"openMatch": {"$exists": True}},
+                ),
             ]
         )
         await self.messages.create_index([("chatroom", ASCENDING), ("createdAt", DESCENDING)], name="room_time")
@@ -96,8 +100,12 @@ class Database:
         await self.songs.create_index([("number", ASCENDING)], unique=True, name="number_unique")
         await self.games.create_index([("code", ASCENDING), ("gameState", ASCENDING)], name="room_state")
         await self.rankings.create_index([("number", ASCENDING), ("totalScore", DESCENDING)], name="song_best")
-        await self.room_events.create_indexes([IndexModel([("room", ASCENDING), ("offset", ASCENDING)], name="replay"),
-                                               IndexModel([("at", ASCENDING)], name="age")])
+        await self.room_events.create_indexes(
+            [
+                IndexModel([("room", ASCENDING), ("offset", ASCENDING)], name="replay"),
+                IndexModel([("at", ASCENDING)], name="age"),
+            ]
+        )
 
     async def close(self) -> None:
         result = self.client.close()
@@ -105,13 +113,18 @@ class Database:
             await result
 
 
-def make_client(uri: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT,
-                listeners: list[Any] | None = None) -> Any:
+def make_client(
+    uri: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT, listeners: list[Any] | None = None
+) -> Any:
     """A client for `uri` with the chosen driver; it connects lazily, and every operation has `timeout` seconds.
     `listeners`: pymongo event listeners (the metrics' command timer)."""
     deadline = max(1, round(timeout * 1000))
-    options: dict[str, Any] = {"timeoutMS": deadline, "serverSelectionTimeoutMS": deadline, "tz_aware": True,
-                               "event_listeners": listeners or []}
+    options: dict[str, Any] = {
+        "timeoutMS": deadline,
+        "serverSelectionTimeoutMS": deadline,
+        "tz_aware": True,
+        "event_listeners": listeners or [],
+    }
     if driver == "motor":
         from motor.motor_asyncio import AsyncIOMotorClient
 
@@ -122,8 +135,10 @@ def make_client(uri: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOU
     raise ValueError(f"unknown MONGO_DRIVER {driver!r}: choose one of {', '.join(DRIVERS)}")
 
 
-def connect(uri: str, name: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT,
-            listeners: list[Any] | None = None) -> Database:
+def connect(
+    uri: str, name: str, driver: str = "motor", timeout: float = DEFAULT_TIMEOUT, listeners: list[Any] | None = None
+) -> Database:
     answers = Answers()
-    return Database(make_client(uri, driver, timeout, [answers, RoundTripCounter(), *(listeners or [])]), name, driver,
-                    answers)
+    return Database(
+        make_client(uri, driver, timeout, [answers, RoundTripCounter(), *(listeners or [])]), name, driver, answers
+    )

@@ -77,14 +77,17 @@ def _stop_leftover(storage: str) -> None:
     One whose server is still running is that server's: starting a second server on the same data is refused.
     """
     for pid, arguments in _processes():
-        if not any(Path(argument).name == SECANTUS_COMMAND for argument in arguments[:2]) or \
-                _storage_of(arguments) != storage:
+        if (
+            not any(Path(argument).name == SECANTUS_COMMAND for argument in arguments[:2])
+            or _storage_of(arguments) != storage
+        ):
             continue
         parent = _parent_of(pid)
         if parent not in (None, 1, os.getpid()):
             raise EmbeddedDatabaseError(
                 f"{storage} is in use by the embedded database of another running server (its process {parent}); "
-                "stop that server or pass another --data-dir")
+                "stop that server or pass another --data-dir"
+            )
         log.warning("an embedded database an earlier run left behind (pid %d) holds %s: stopping it", pid, storage)
         _terminate(pid)
 
@@ -175,8 +178,18 @@ class EmbeddedDatabase:
         log.info("starting the embedded database (SecantusDB) on %s:%s, data in %s", self.host, self.port, where)
         with open(self.log_path, "ab") as log_file:
             self._process = subprocess.Popen(
-                [command, "--host", self.host, "--port", str(self.port), "--storage-path", storage,
-                 "--sync-on-commit", "--log-level", "WARNING"],
+                [
+                    command,
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(self.port),
+                    "--storage-path",
+                    storage,
+                    "--sync-on-commit",
+                    "--log-level",
+                    "WARNING",
+                ],
                 cwd=self._workdir.name,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

@@ -15,9 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 
-async def update_and_read(collection: Any, key: dict[str, Any], condition: dict[str, Any], update: Any,
-                          projection: dict[str, Any] | None = None, *, sort: list[tuple[str, int]] | None = None,
-                          **options: Any) -> dict[str, Any] | None:
+async def update_and_read(
+    collection: Any,
+    key: dict[str, Any],
+    condition: dict[str, Any],
+    update: Any,
+    projection: dict[str, Any] | None = None,
+    *,
+    sort: list[tuple[str, int]] | None = None,
+    **options: Any,
+) -> dict[str, Any] | None:
     """Apply `update` to the document matching `condition` (which includes `key`, an indexed lookup); the document
     at `key` afterwards (the first in `sort`'s order), or None if `condition` matched nothing (or the document
     was deleted right after)."""

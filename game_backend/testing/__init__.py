@@ -17,5 +17,14 @@ its `pytest11` entry point) gives the same as fixtures: `game_server`,
 from .players import WAIT, Player, Players, SeatedRoom, guest_token, rest, seat_room
 from .server import TEST_SETTINGS, running_server
 
-__all__ = ["TEST_SETTINGS", "WAIT", "Player", "Players", "SeatedRoom", "guest_token", "rest", "running_server",
-           "seat_room"]
+__all__ = [
+    "TEST_SETTINGS",
+    "WAIT",
+    "Player",
+    "Players",
+    "SeatedRoom",
+    "guest_token",
+    "rest",
+    "running_server",
+    "seat_room",
+]

@@ -30,13 +30,17 @@ WAIT = 5.0
 Args = tuple[Any, ...]
 
 
-async def rest(base_url: str, method: str, path: str, token: str | None = None, body: Any = None,
-               raw: bytes | None = None) -> tuple[int, Any]:
+async def rest(
+    base_url: str, method: str, path: str, token: str | None = None, body: Any = None, raw: bytes | None = None
+) -> tuple[int, Any]:
     """Call a REST route; returns the status and the decoded JSON body."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with aiohttp.ClientSession() as http, http.request(
-        method, f"{base_url}{path}", json=body if raw is None else None, data=raw, headers=headers
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(
+            method, f"{base_url}{path}", json=body if raw is None else None, data=raw, headers=headers
+        ) as response,
+    ):
         return response.status, await response.json()
 
 
@@ -113,7 +117,8 @@ class Player:
     async def load(self, code: str) -> list[dict[str, Any]]:
         """`playerLoaded`; returns this player's part of the chart: `{time, motion}` notes, ms from the start."""
         notes: list[dict[str, Any]] = (await self.act("playerLoaded", {"nickname": self.nickname, "code": code}))[
-            "part"]["notes"]
+            "part"
+        ]["notes"]
         return notes
 
     async def press(self, code: str, start_time: int, at: float | None = None, **fields: Any) -> Any:
@@ -132,8 +137,9 @@ class Player:
         received = self.events.get(event)
         return received[-1] if received else None
 
-    async def wait_for(self, event: str, where: Callable[[Args], bool] = lambda args: True,
-                       timeout: float = WAIT) -> Args:
+    async def wait_for(
+        self, event: str, where: Callable[[Args], bool] = lambda args: True, timeout: float = WAIT
+    ) -> Args:
         """The arguments of the first `event` received (already or later) that satisfy `where`."""
         try:
             async with asyncio.timeout(timeout):
@@ -146,8 +152,9 @@ class Player:
         except TimeoutError:
             raise AssertionError(self._missing(event, timeout, where_given=event in self.events)) from None
 
-    async def expect(self, event: str, where: Callable[[Any], bool] = lambda payload: True,
-                     timeout: float = WAIT) -> Any:
+    async def expect(
+        self, event: str, where: Callable[[Any], bool] = lambda payload: True, timeout: float = WAIT
+    ) -> Any:
         """The payload of the first `event` (already received or later) that satisfies `where`: its one
         argument, or a tuple of its arguments when it has several (None when it has none)."""
         args = await self.wait_for(event, lambda received: where(_payload(received)), timeout)

@@ -35,14 +35,19 @@ except ImportError:  # pragma: no cover - the fixtures then say what is missing 
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("game_backend_database", "game_backend's fixtures: one database process per `session` "
-                  "(a database name per test) or per `test`", default="session")
+    parser.addini(
+        "game_backend_database",
+        "game_backend's fixtures: one database process per `session` (a database name per test) or per `test`",
+        default="session",
+    )
 
 
 def _async_fixture(function: Callable[..., Any]) -> Any:
     if pytest_asyncio is None:
+
         def missing(*_: Any, **__: Any) -> None:
             pytest.fail("game_backend's fixtures need pytest-asyncio: pip install 'game_backend[testing]'")
+
         missing.__name__ = function.__name__
         return pytest.fixture(missing)
     return pytest_asyncio.fixture(function)
@@ -74,11 +79,13 @@ def game_backend_settings() -> dict[str, Any]:
 
 
 @_async_fixture
-async def game_server(game_backend_mongodb_uri: str | None, game_backend_database_name: str,
-                      game_backend_settings: dict[str, Any]) -> AsyncIterator[str]:
+async def game_server(
+    game_backend_mongodb_uri: str | None, game_backend_database_name: str, game_backend_settings: dict[str, Any]
+) -> AsyncIterator[str]:
     """The app on a free port, on the test's own database; yields its base URL."""
-    async with running_server(mongodb_uri=game_backend_mongodb_uri, database_name=game_backend_database_name,
-                              **game_backend_settings) as base_url:
+    async with running_server(
+        mongodb_uri=game_backend_mongodb_uri, database_name=game_backend_database_name, **game_backend_settings
+    ) as base_url:
         yield base_url
 
 

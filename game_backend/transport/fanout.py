@@ -79,11 +79,19 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
         if eio_sid is not None or self.is_local(sid, namespace):
             await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
 
-    async def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
-                   callback: Any = None, to: Any = None, **kwargs: Any) -> None:
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
         if callback is not None:
-            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to,
-                               **kwargs)
+            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
             return
         room = to or room
         self.deliver(namespace, room, _skipped(skip_sid), self.encode_emit(event, data, namespace, room))

@@ -98,8 +98,18 @@ class RedisManager(FanoutManager):
         self._spawn(self._listen())
         self._spawn(self._recheck_forever())
 
-    async def emit(self, event: str, data: Any, namespace: str, room: Any = None, skip_sid: Any = None,
-                   callback: Any = None, to: Any = None, ignore_queue: bool = False, **kwargs: Any) -> None:
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        ignore_queue: bool = False,
+        **kwargs: Any,
+    ) -> None:
         room = to or room
         if callback is not None or ignore_queue:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
@@ -342,8 +352,11 @@ class RedisManager(FanoutManager):
             self.metrics.redis_errors.inc()
         if time.monotonic() - self._lost_logged > 5:
             self._lost_logged = time.monotonic()
-            log.error("Redis did not answer (%s): could not %s; other processes miss it until Redis is back",
-                      type(error).__name__, what)
+            log.error(
+                "Redis did not answer (%s): could not %s; other processes miss it until Redis is back",
+                type(error).__name__,
+                what,
+            )
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -75,7 +75,7 @@ def _parse(buffer: bytes, position: int) -> tuple[Reply, int]:
     end = buffer.find(b"\r\n", position)
     if end < 0:
         raise Incomplete
-    kind, line = buffer[position:position + 1], buffer[position + 1:end]
+    kind, line = buffer[position : position + 1], buffer[position + 1 : end]
     position = end + 2
     if kind == b"$":
         size = int(line)
@@ -83,7 +83,7 @@ def _parse(buffer: bytes, position: int) -> tuple[Reply, int]:
             return None, position
         if len(buffer) < position + size + 2:
             raise Incomplete
-        return buffer[position:position + size], position + size + 2
+        return buffer[position : position + size], position + size + 2
     if kind == b"*":
         count = int(line)
         if count < 0:
@@ -124,8 +124,9 @@ class _Link(asyncio.Protocol):
             secure = None
             if url.startswith("rediss:"):
                 secure = ssl.create_default_context(cafile=options.get("ssl_ca_certs"))
-            connecting = loop.create_connection(lambda: link, options.get("host", "localhost"),
-                                                options.get("port", 6379), ssl=secure)
+            connecting = loop.create_connection(
+                lambda: link, options.get("host", "localhost"), options.get("port", 6379), ssl=secure
+            )
         await asyncio.wait_for(connecting, CONNECT_TIMEOUT)
         try:
             if options.get("password"):
@@ -236,9 +237,12 @@ class Publisher(_Link):
         """SPUBLISH each (channel, message), in one write (each command formatted in place: `command()` per
         message would cost a call and a join more on the hottest path between processes)."""
         assert self.transport is not None
-        self.transport.write(b"".join(b"*3\r\n$8\r\nSPUBLISH\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n"
-                                      % (len(channel), channel, len(message), message)
-                                      for channel, message in batch))
+        self.transport.write(
+            b"".join(
+                b"*3\r\n$8\r\nSPUBLISH\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(channel), channel, len(message), message)
+                for channel, message in batch
+            )
+        )
 
     def backlog(self) -> int:
         """Bytes written but not yet taken by the kernel (Redis reading slowly, or gone)."""

@@ -78,10 +78,18 @@ class EngineServer:
     async_mode = "aiohttp"
     reason = Reason
 
-    def __init__(self, *, ping_interval: float = 25.0, ping_timeout: float = 20.0,
-                 max_http_buffer_size: int = 1_000_000, allow_origin: OriginCheck | None = None,
-                 websocket_compression: bool = False, upgrade_timeout: float = UPGRADE_TIMEOUT,
-                 node: str = "", **library_options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        ping_interval: float = 25.0,
+        ping_timeout: float = 20.0,
+        max_http_buffer_size: int = 1_000_000,
+        allow_origin: OriginCheck | None = None,
+        websocket_compression: bool = False,
+        upgrade_timeout: float = UPGRADE_TIMEOUT,
+        node: str = "",
+        **library_options: Any,
+    ) -> None:
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.max_payload = max_http_buffer_size
@@ -155,8 +163,9 @@ class EngineServer:
         token = secrets.token_urlsafe(15)
         return f"{self.node}.{token}" if self.node else token
 
-    def start_background_task(self, target: Callable[..., Coroutine[Any, Any, Any]], *args: Any,
-                              **kwargs: Any) -> asyncio.Task[Any]:
+    def start_background_task(
+        self, target: Callable[..., Coroutine[Any, Any, Any]], *args: Any, **kwargs: Any
+    ) -> asyncio.Task[Any]:
         return self.spawn(target(*args, **kwargs))
 
     async def sleep(self, seconds: float = 0) -> None:
@@ -261,13 +270,19 @@ class EngineServer:
         sid = self.generate_id()
         session = Session(self, sid, RequestEnviron(request))
         self.sockets[sid] = session
-        session.send(OPEN + json.dumps({
-            "sid": sid,
-            "upgrades": upgrades,
-            "pingInterval": round(self.ping_interval * 1000),
-            "pingTimeout": round(self.ping_timeout * 1000),
-            "maxPayload": self.max_payload,
-        }, separators=(",", ":")))
+        session.send(
+            OPEN
+            + json.dumps(
+                {
+                    "sid": sid,
+                    "upgrades": upgrades,
+                    "pingInterval": round(self.ping_interval * 1000),
+                    "pingTimeout": round(self.ping_timeout * 1000),
+                    "maxPayload": self.max_payload,
+                },
+                separators=(",", ":"),
+            )
+        )
         if await self.handlers["connect"](sid, session.environ) is False:
             self.forget(session)
             return None
@@ -309,8 +324,11 @@ class EngineServer:
     async def _poll(self, request: web.Request, session: Session) -> web.StreamResponse:
         packets = await session.poll()
         if packets is None:
-            return _error(BAD_REQUEST, "a GET out of turn (a second one while one waits, or one after the upgrade)",
-                          request=request)
+            return _error(
+                BAD_REQUEST,
+                "a GET out of turn (a second one while one waits, or one after the upgrade)",
+                request=request,
+            )
         return _payload(request, packets)
 
     async def _post(self, request: web.Request, session: Session) -> web.StreamResponse:
@@ -327,12 +345,18 @@ class EngineServer:
             session.posting = False
         if body is None:
             await session.close(Reason.TRANSPORT_ERROR)
-            return web.json_response({"code": BAD_REQUEST, "message": f"a payload is at most {self.max_payload} bytes"},
-                                     status=413, headers=_cors_headers(request))
+            return web.json_response(
+                {"code": BAD_REQUEST, "message": f"a payload is at most {self.max_payload} bytes"},
+                status=413,
+                headers=_cors_headers(request),
+            )
         if isinstance(body, TimeoutError):
             await session.close(Reason.TRANSPORT_ERROR)
-            return web.json_response({"code": BAD_REQUEST, "message": "the payload did not arrive in time"},
-                                     status=408, headers=_cors_headers(request))
+            return web.json_response(
+                {"code": BAD_REQUEST, "message": "the payload did not arrive in time"},
+                status=408,
+                headers=_cors_headers(request),
+            )
         try:
             packets = decode_payload(body.decode("utf-8"))
         except (MalformedPacket, UnicodeDecodeError) as error:
@@ -422,12 +446,12 @@ def _preflight(request: web.Request) -> web.Response:
 def _payload(request: web.Request, packets: list[Encoded]) -> web.Response:
     headers = _cors_headers(request)
     headers["Cache-Control"] = "no-store"
-    return web.Response(text=encode_payload(packets), content_type=PAYLOAD_CONTENT_TYPE, charset="utf-8",
-                        headers=headers)
+    return web.Response(
+        text=encode_payload(packets), content_type=PAYLOAD_CONTENT_TYPE, charset="utf-8", headers=headers
+    )
 
 
 def _error(code: int, message: str | None = None, *, request: web.Request | None = None) -> web.Response:
     status = 403 if code == FORBIDDEN else 400
     headers = _cors_headers(request) if request is not None else {}
-    return web.json_response({"code": code, "message": message or ERROR_MESSAGES[code]}, status=status,
-                             headers=headers)
+    return web.json_response({"code": code, "message": message or ERROR_MESSAGES[code]}, status=status, headers=headers)

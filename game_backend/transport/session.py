@@ -63,8 +63,23 @@ OPEN_STATE, CLOSING_STATE, CLOSED_STATE = "open", "closing", "closed"
 
 
 class Session:
-    __slots__ = ("sid", "server", "environ", "session", "state", "link", "outbox", "upgrading", "upgraded",
-                 "posting", "_probed", "_poll", "_held", "_ping_timer", "_pong_timer")
+    __slots__ = (
+        "sid",
+        "server",
+        "environ",
+        "session",
+        "state",
+        "link",
+        "outbox",
+        "upgrading",
+        "upgraded",
+        "posting",
+        "_probed",
+        "_poll",
+        "_held",
+        "_ping_timer",
+        "_pong_timer",
+    )
 
     def __init__(self, server: EngineServer, sid: str, environ: Mapping[str, Any]) -> None:
         self.sid = sid

@@ -18,8 +18,9 @@ from typing import Any
 CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK = range(7)
 CLIENT_TYPES = frozenset((CONNECT, DISCONNECT, EVENT, ACK, BINARY_EVENT, BINARY_ACK))
 # The event names socket.io-parser refuses, because they would collide with the library's own.
-RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "disconnecting", "newListener",
-                             "removeListener"})
+RESERVED_EVENTS = frozenset(
+    {"connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"}
+)
 MAX_ATTACHMENTS = 10  # binary attachments one packet may announce
 MAX_ID_DIGITS = 15  # an ack id is a safe integer in JavaScript
 

@@ -92,7 +92,8 @@ class SocketServer(socketio.AsyncServer):
     async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> None:
         await super()._handle_eio_connect(eio_sid, environ)
         self._namespace_timers[eio_sid] = asyncio.get_running_loop().call_later(
-            self.connect_timeout, self._no_namespace_joined, eio_sid)
+            self.connect_timeout, self._no_namespace_joined, eio_sid
+        )
 
     def _no_namespace_joined(self, eio_sid: str) -> None:
         self._namespace_timers.pop(eio_sid, None)
@@ -169,8 +170,9 @@ class SocketServer(socketio.AsyncServer):
         answer = await handler(sid, *data[1:])
         if ack_id is not None:
             arguments = [] if answer is None else list(answer) if isinstance(answer, tuple) else [answer]
-            await self._send_packet(eio_sid, self.packet_class(packets.ACK, namespace=namespace, id=ack_id,
-                                                               data=arguments))
+            await self._send_packet(
+                eio_sid, self.packet_class(packets.ACK, namespace=namespace, id=ack_id, data=arguments)
+            )
 
     async def _refuse(self, eio_sid: str, why: str) -> None:
         """A packet socket.io-parser would refuse: the Node server closes the connection, and so does this one
@@ -194,8 +196,12 @@ class SocketServer(socketio.AsyncServer):
         return True
 
     def _serves(self, namespace: str) -> bool:
-        return (namespace in self.handlers or namespace in self.namespace_handlers
-                or self.namespaces == "*" or namespace in self.namespaces)
+        return (
+            namespace in self.handlers
+            or namespace in self.namespace_handlers
+            or self.namespaces == "*"
+            or namespace in self.namespaces
+        )
 
     async def _handle_connect(self, eio_sid: str, namespace: str, data: Any) -> None:
         """The client joins `namespace`; the `connect` handler may refuse it (ConnectionRefusedError or False)."""
@@ -229,15 +235,17 @@ class SocketServer(socketio.AsyncServer):
             # The session ended while the handler ran; its disconnect found the namespace not yet joined.
             await self._handle_disconnect(eio_sid, namespace, self.reason.TRANSPORT_CLOSE)
 
-    def replay_first(self, sid: str, events: list[tuple[str, list[Any]]], keep: Callable[[str], bool],
-                     namespace: str = "/") -> None:
+    def replay_first(
+        self, sid: str, events: list[tuple[str, list[Any]]], keep: Callable[[str], bool], namespace: str = "/"
+    ) -> None:
         """From `sid`'s connect handler: `events` go out right after CONNECT, before whatever was sent to the
         socket meanwhile (held back until CONNECT) that `keep` accepts."""
         eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
         session = self.eio.session_of(eio_sid) if eio_sid is not None else None
         if session is not None:
-            session.put_first([MESSAGE + self.manager.encode(event, tuple(args), namespace)[0]
-                               for event, args in events], keep)
+            session.put_first(
+                [MESSAGE + self.manager.encode(event, tuple(args), namespace)[0] for event, args in events], keep
+            )
 
     async def _ask_connect_handler(self, session: Any, sid: str, namespace: str, auth: Any) -> dict[str, Any] | None:
         """None when the handler accepts; otherwise the CONNECT_ERROR data saying why not."""

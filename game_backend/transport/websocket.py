@@ -75,8 +75,9 @@ class WebSocketLink:
 
     __slots__ = ("response", "takes_frames", "_transport", "_writer", "_frames", "_compressed", "_last_send")
 
-    def __init__(self, response: web.WebSocketResponse, transport: asyncio.Transport, writer: TurnWriter,
-                 compressed: bool) -> None:
+    def __init__(
+        self, response: web.WebSocketResponse, transport: asyncio.Transport, writer: TurnWriter, compressed: bool
+    ) -> None:
         self.response = response
         self._transport = transport
         self._writer = writer
@@ -86,8 +87,9 @@ class WebSocketLink:
         self._last_send: asyncio.Future[None] | None = None
 
     @classmethod
-    async def accept(cls, request: web.Request, max_message_bytes: int, compression: bool,
-                     writer: TurnWriter) -> WebSocketLink:
+    async def accept(
+        cls, request: web.Request, max_message_bytes: int, compression: bool, writer: TurnWriter
+    ) -> WebSocketLink:
         """Answer the upgrade request; the extension is negotiated only if `compression`."""
         response = web.WebSocketResponse(max_msg_size=max_message_bytes, compress=compression, timeout=CLOSE_TIMEOUT)
         await response.prepare(request)
@@ -119,8 +121,9 @@ class WebSocketLink:
         if transport.is_closing():
             return
         if transport.get_write_buffer_size() > SLOW_PEER_LIMIT:
-            log.warning("cutting off a WebSocket peer that is not reading (%d bytes unsent)",
-                        transport.get_write_buffer_size())
+            log.warning(
+                "cutting off a WebSocket peer that is not reading (%d bytes unsent)", transport.get_write_buffer_size()
+            )
             transport.abort()
             return
         transport.write(data)
