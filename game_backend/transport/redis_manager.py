@@ -38,6 +38,7 @@ from redis.exceptions import RedisError
 
 from .fanout import FanoutManager, _skipped
 from .redis_wire import Publisher, Subscriber
+from .session_ids import node_of
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +82,9 @@ class RedisManager(FanoutManager):
     def _all_channel(self) -> str:
         return f"{self.prefix}:all"
 
-    def _owner(self, sid: str) -> str | None:
-        """The process holding socket `sid` (`<node>.<20-character token>`, see EngineServer.generate_id); None
-        for a name that is not a socket id."""
-        node, dot, token = sid.partition(".")
-        return node if dot and node.isalnum() and len(token) == 20 else None
-
     def _is_public(self, namespace: str, room: Any) -> bool:
         """A room of names (a game room, a watch room), not a socket's own room nor the namespace's everyone."""
-        return isinstance(room, str) and not self.is_sid_room(namespace, room) and self._owner(room) is None
+        return isinstance(room, str) and not self.is_sid_room(namespace, room) and node_of(room) is None
 
     # python-socketio's manager interface
 
@@ -118,7 +113,7 @@ class RedisManager(FanoutManager):
         parts = self.encode_emit(event, data, namespace, room)
         self.deliver(namespace, room, skip, parts)
         message = [VERSION, EMIT, self.node, namespace, room, [sid for sid in skip if sid], parts]
-        owner = self._owner(room) if isinstance(room, str) else None
+        owner = node_of(room) if isinstance(room, str) else None
         if owner is not None:
             if owner != self.node:
                 self._publish(self._node_channel(owner), message)  # one socket, on another process
@@ -132,7 +127,7 @@ class RedisManager(FanoutManager):
     async def can_disconnect(self, sid: str, namespace: str) -> bool:
         if self.is_connected(sid, namespace):
             return True
-        owner = self._owner(sid)
+        owner = node_of(sid)
         if owner is not None and owner != self.node:
             self._publish(self._node_channel(owner), [VERSION, DISCONNECT, self.node, namespace, sid])
         return False
@@ -143,7 +138,7 @@ class RedisManager(FanoutManager):
             if self._is_public(namespace, room):
                 await self._subscribe(self._room_channel(namespace, room))
             return
-        owner = self._owner(sid)
+        owner = node_of(sid)
         if owner is not None:
             self._publish(self._node_channel(owner), [VERSION, JOIN, self.node, namespace, sid, room])
 
@@ -152,7 +147,7 @@ class RedisManager(FanoutManager):
             self.basic_leave_room(sid, namespace, room)
             await self._unsubscribe_if_empty(namespace, room)
             return
-        owner = self._owner(sid)
+        owner = node_of(sid)
         if owner is not None:
             self._publish(self._node_channel(owner), [VERSION, LEAVE, self.node, namespace, sid, room])
 

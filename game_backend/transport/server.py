@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import secrets
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -44,6 +43,7 @@ from .packets import (
     encode_payload,
 )
 from .session import OPEN_STATE, Reason, Session
+from .session_ids import new_session_id
 from .websocket import TurnWriter, WebSocketLink
 
 log = logging.getLogger(__name__)
@@ -160,8 +160,7 @@ class EngineServer:
         await self.save_session(sid, session)
 
     def generate_id(self) -> str:
-        token = secrets.token_urlsafe(15)
-        return f"{self.node}.{token}" if self.node else token
+        return new_session_id(self.node)
 
     def start_background_task(
         self, target: Callable[..., Coroutine[Any, Any, Any]], *args: Any, **kwargs: Any
