@@ -26,9 +26,9 @@ from .realtime.sweep import Sweeper
 from .runtime import packet_json
 from .storage.database import Database, connect
 from .storage.embedded import EmbeddedDatabase
-from .transport.fanout import FanoutManager
-from .transport.redis_manager import RedisManager
-from .transport.socketio_server import SocketServer
+from .transport.cluster.redis_manager import RedisManager
+from .transport.socketio.fanout import FanoutManager
+from .transport.socketio.server import SocketServer
 
 log = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ def packet_json(settings: Settings) -> ModuleType | None:
     if settings.json_library not in JSON_CHOICES:
         raise ValueError(f"JSON_LIBRARY is {settings.json_library!r}; choose one of {', '.join(JSON_CHOICES)}")
     if settings.json_library == "orjson" or (settings.json_library == "auto" and _available("orjson")):
-        from .transport import fastjson
+        from .transport.socketio import fastjson
 
         return fastjson
     return None

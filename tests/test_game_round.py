@@ -406,7 +406,7 @@ async def test_a_burst_of_hits_sent_at_once_is_relayed_whole(players: Players) -
 
 
 async def test_hits_reach_the_others_in_the_order_they_were_sent(players: Players) -> None:
-    """`hit` is handled in the task that read it (an inline event, transport/socketio_server.py), so a player's hits never overtake each other."""
+    """`hit` is handled in the task that read it (an inline event, transport/socketio/server.py), so a player's hits never overtake each other."""
     (host, bob, carol), code = await ready_room(players, 3)
     await start([host, bob, carol], code)
     for player in (host, bob, carol):

@@ -1,4 +1,4 @@
-"""The Redis connections a room's traffic crosses (transport/redis_wire.py), against real redis-server processes."""
+"""The Redis connections a room's traffic crosses (transport/cluster/redis_wire.py), against real redis-server processes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from game_backend.transport.redis_wire import Publisher, ReplyError, ReplyParser, Subscriber, command
+from game_backend.transport.cluster.redis_wire import Publisher, ReplyError, ReplyParser, Subscriber, command
 
 from .redis_servers import REDIS_URL, PrivateRedis, require_redis
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import socketio
 
-from game_backend.transport.server import EngineServer
-from game_backend.transport.socketio_server import SEAM, SocketServer
+from game_backend.transport.engineio.server import EngineServer
+from game_backend.transport.socketio.server import SEAM, SocketServer
 
 SOCKETIO_DIR = Path(socketio.__file__).parent
 # The modules of python-socketio that run on a server using this project's client managers.
@@ -26,9 +26,9 @@ SERVER_MODULES = ("base_server.py", "async_server.py", "base_manager.py", "async
 @pytest.mark.parametrize("name", sorted(SEAM))
 def test_each_method_of_the_seam_exists_in_python_socketio_with_its_parameters(name: str) -> None:
     method = getattr(socketio.AsyncServer, name, None)
-    assert method is not None, f"python-socketio no longer has AsyncServer.{name}: update transport/socketio_server.py"
+    assert method is not None, f"python-socketio no longer has AsyncServer.{name}: update transport/socketio/server.py"
     parameters = tuple(inspect.signature(method).parameters)
-    assert parameters == SEAM[name], f"AsyncServer.{name}{parameters} changed: update transport/socketio_server.py"
+    assert parameters == SEAM[name], f"AsyncServer.{name}{parameters} changed: update transport/socketio/server.py"
 
 
 def test_every_engineio_call_python_socketio_makes_is_provided() -> None:

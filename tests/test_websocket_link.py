@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from game_backend.transport.websocket import SLOW_PEER_LIMIT, TurnWriter, WebSocketLink, frame
+from game_backend.transport.engineio.websocket import SLOW_PEER_LIMIT, TurnWriter, WebSocketLink, frame
 
 WAIT = 20
 CAP = 64 * 1024 * 1024  # the test gives up writing here: far beyond what any socket buffer holds

@@ -9,7 +9,7 @@ from .. import announce
 from ..config import Settings
 from ..controllers import games
 from ..storage.database import Database
-from ..transport.socketio_server import SocketServer
+from ..transport.socketio.server import SocketServer
 
 TUTORIAL_START_DELAY = 1.0  # seconds
 

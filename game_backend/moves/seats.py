@@ -6,7 +6,7 @@ from .. import announce
 from ..controllers import rooms, users
 from ..identity.tokens import Identity
 from ..storage.database import Database
-from ..transport.socketio_server import SocketServer
+from ..transport.socketio.server import SocketServer
 
 
 async def seat(sio: SocketServer, db: Database, player: Identity, taken: rooms.Seat) -> None:

@@ -8,7 +8,7 @@ from ..config import Settings
 from ..edge.shared_limits import SharedLimits
 from ..operations.metrics import Metrics
 from ..storage.database import Database
-from ..transport.socketio_server import SocketServer
+from ..transport.socketio.server import SocketServer
 from . import chat, games, lifecycle, rooms, users
 from .recovery import RoomJournal
 from .router import Dispatcher

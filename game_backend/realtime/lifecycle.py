@@ -53,7 +53,7 @@ from ..storage.database import Database
 from ..storage.deadline import deadline, is_outage
 from ..storage.documents import now
 from ..storage.round_trips import counted
-from ..transport.socketio_server import SocketServer
+from ..transport.socketio.server import SocketServer
 from .connection import Connection
 from .recovery import Recovery, new_pid, offset_of
 from .router import Dispatcher, EventRouter

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Sequence
 
 from .. import announce
-from ..transport.socketio_server import SocketServer
+from ..transport.socketio.server import SocketServer
 
 COALESCE_SECONDS = 0.05
 

@@ -28,7 +28,7 @@ from ..operations.metrics import Metrics
 from ..storage.database import Database
 from ..storage.deadline import deadline, is_outage
 from ..storage.round_trips import counted
-from ..transport.socketio_server import SocketServer
+from ..transport.socketio.server import SocketServer
 from ..validation import parse
 from .connection import Connection, Connections, not_signed_in
 from .ghosts import Ghosts

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from game_backend.app import create_socketio_server
 from game_backend.config import Settings
-from game_backend.transport.server import EngineServer
+from game_backend.transport.engineio.server import EngineServer
 
 SETTINGS = Settings(ping_interval=0.3, ping_timeout=0.2, max_payload_bytes=1_000_000, connect_timeout=1.0)
 

@@ -9,7 +9,7 @@ malformed (3), a refused connection (4), or a protocol version other than 4
 long-polling session, or turns into a WebSocket: a new session, or the
 upgrade of a long-polling one.
 
-python-socketio's AsyncServer sits on top (see socketio_server.py). It
+python-socketio's AsyncServer sits on top (see ../socketio/server.py). It
 registers three handlers, `connect(sid, environ)`, `message(sid, data)` and
 `disconnect(sid, reason)`, and calls `send`, `disconnect`, `transport`,
 `get_session`... the public interface of python-engineio's AsyncServer,

@@ -8,7 +8,7 @@ relayed to three players dozens of times a second each, that was a tenth of
 the server's time. Here the packet is encoded once (`parts`: its text, then
 any binary attachments), down to its WebSocket frame, and that same frame is
 written for every recipient on a WebSocket; a recipient on long-polling gets
-the encoded packet queued. redis_manager.py hands the same parts to Redis.
+the encoded packet queued. cluster/redis_manager.py hands the same parts to Redis.
 
 Emits that carry a callback are the library's.
 """
@@ -21,9 +21,9 @@ from typing import Any, Protocol
 import socketio
 from socketio import packet
 
-from .packets import MESSAGE
-from .socketio_packets import encode_event, has_binary
-from .websocket import message_frame
+from ..engineio.packets import MESSAGE
+from ..engineio.websocket import message_frame
+from .packets import encode_event, has_binary
 
 Parts = list[str | bytes]  # an encoded Socket.IO packet: its text, then its binary attachments
 

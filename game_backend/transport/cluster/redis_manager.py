@@ -36,9 +36,9 @@ import msgpack
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from .fanout import FanoutManager, _skipped
+from ..engineio.session_ids import node_of
+from ..socketio.fanout import FanoutManager, _skipped
 from .redis_wire import Publisher, Subscriber
-from .session_ids import node_of
 
 log = logging.getLogger(__name__)
 

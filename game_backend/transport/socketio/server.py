@@ -6,7 +6,7 @@ takes over the steps where the library and the Socket.IO protocol (and the
 Node.js server, which passes the protocol's test suite) part ways:
 
 - Reading a packet (`_handle_eio_message`): packets are decoded by
-  socketio_packets.decode, and anything socket.io-parser would refuse, or a
+  packets.decode, and anything socket.io-parser would refuse, or a
   binary packet over the attachment limits, closes the connection that sent it.
   Events named in `inline_events` run in the task that read them instead of a
   task each (a handler that never waits on I/O gains nothing from one), and
@@ -37,9 +37,9 @@ from typing import Any
 import socketio
 from socketio import exceptions
 
-from . import socketio_packets as packets
-from .packets import MESSAGE
-from .server import EngineServer
+from ..engineio.packets import MESSAGE
+from ..engineio.server import EngineServer
+from . import packets
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Several processes as one Socket.IO server: rooms shared through Redis (a channel per room)."""
