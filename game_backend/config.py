@@ -3,7 +3,7 @@
 The Settings dataclass is the table. Each field's metadata names its
 environment variable (and, for the common ones, its command-line flag) and
 says what it does; `from_env`, the `game-backend --help` flags and the
-README's settings table (checked by tests/test_settings.py) all come from it.
+README's settings table (checked by tests/operations/test_settings.py) all come from it.
 """
 
 from __future__ import annotations

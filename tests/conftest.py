@@ -13,7 +13,7 @@ from game_backend.testing import Players
 from .dbstate import inspected
 
 # Modules whose fixtures every test module may ask for by name, without importing them.
-pytest_plugins = ["tests.accounts", "tests.cluster", "tests.hostile", "tests.js_players"]
+pytest_plugins = ["tests.sign_in", "tests.clusters", "tests.hostile.arena", "tests.js_players"]
 # Other projects' suites, each run in a process of its own: by test_examples.py and test_release.py.
 collect_ignore = ["examples", "downstream"]
 

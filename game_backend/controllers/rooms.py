@@ -70,14 +70,15 @@ def free_seat(code: str) -> Rule:
     return Rule(
         {f"players.{MAX_PLAYERS - 1}": {"$exists": False}, "players.0": {"$exists": True}},
         lambda: GameError("ROOM_FULL", f"room {code} is full ({MAX_PLAYERS} players)"),
+        lambda room: 0 < len(room["players"]) < MAX_PLAYERS,
     )
 
 
-def everyone_ready() -> Rule:
-    return Rule(
-        {"players.isReady": {"$ne": False}},
-        lambda: GameError("NOT_ALL_READY", "every player must be ready before the game starts"),
-    )
+EVERYONE_READY = Rule(
+    {"players.isReady": {"$ne": False}},
+    lambda: GameError("NOT_ALL_READY", "every player must be ready before the game starts"),
+    lambda room: all(player["isReady"] for player in room["players"]),
+)
 
 
 # The host is ready: a new room's host, a player who becomes host, and the host when a round ends.
@@ -133,8 +134,13 @@ def present(room: dict[str, Any]) -> dict[str, Any]:
     return jsonable(shown)
 
 
+def _keeps(rule: Rule, room: dict[str, Any]) -> bool:
+    assert rule.holds is not None, "the rule has no test for a document in hand"
+    return rule.holds(room)
+
+
 def all_ready(room: dict[str, Any]) -> bool:
-    return all(player["isReady"] for player in room["players"])
+    return _keeps(EVERYONE_READY, room)
 
 
 async def _update(db: Database, code: str, rules: list[Rule], update: Any, **options: Any) -> dict[str, Any]:
@@ -260,7 +266,7 @@ async def _join_open_match(db: Database, nickname: str) -> Seat | None:
     )
     if room is None:
         return None
-    if len(room["players"]) >= MAX_PLAYERS:
+    if not _keeps(free_seat(room["code"]), room):
         await _close_match(db, room["code"])
     return Seat(present(room), joined=True, departures=await leave_all(db, nickname, keep=room["code"]))
 
@@ -445,7 +451,7 @@ async def start_playing(db: Database, code: str, nickname: str) -> dict[str, Any
         seated(code, nickname),
         waiting(code),
         hosted_by(nickname, "starts the game"),
-        everyone_ready(),
+        EVERYONE_READY,
     ]
     return await _update(db, code, rules, {"$set": {"gameState": "playing"}, "$unset": {"openMatch": ""}})
 

@@ -4,7 +4,8 @@ A state change is one atomic update whose filter joins its rules, so no two
 requests, on any processes, can break a rule between them. When the update
 matches nothing, `broken_rule` checks the same rules one by one, in order,
 each with its own filter, and names the first one the document fails: the
-reason is never written a second time in Python.
+reason is never written a second time in Python. A rule also asked of a
+document already in hand carries that test beside its filter (`holds`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from ..errors import GameError
 class Rule:
     condition: dict[str, Any]
     refusal: Callable[[], GameError]
+    # The same rule on a document already read, where one is asked in Python (whether everyone is ready, to
+    # tell the room): written beside its filter, so the two are read and changed together.
+    holds: Callable[[dict[str, Any]], bool] | None = None
 
 
 def matching(key: dict[str, Any], rules: Sequence[Rule]) -> dict[str, Any]:

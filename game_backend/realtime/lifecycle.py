@@ -97,7 +97,7 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
                 async with deadline(settings.arrival_timeout):
                     recovered = await bind(dispatcher, sid, connection, identity, asked)
         except GameError as error:  # the token was revoked: nothing was recorded
-            await forget(dispatcher, sid)
+            await release_connection(dispatcher, sid)
             raise refused(dispatcher, sid, address, error.code, error.message) from None
         except Exception as error:
             await abandon(dispatcher, sid, identity)
@@ -130,7 +130,7 @@ def refused(dispatcher: Dispatcher, sid: str, address: str, code: str, message: 
 async def abandon(dispatcher: Dispatcher, sid: str, identity: Identity) -> None:
     """A connection refused after its arrival went to the database: its record, if the database applies it
     (now, or late after a stall), is a departure like any, and the sweep removes it again (ghosts.py)."""
-    await forget(dispatcher, sid)
+    await release_connection(dispatcher, sid)
     dispatcher.unrecorded[sid] = identity.nickname
     dispatcher.ghosts.watch(sid)
 
@@ -162,7 +162,7 @@ async def bind(
 
 @router.disconnect
 async def disconnect(dispatcher: Dispatcher, sid: str, reason: Any = None) -> None:
-    connection = await forget(dispatcher, sid)
+    connection = await release_connection(dispatcher, sid)
     if connection is None or connection.identity is None:
         return
     nickname = connection.identity.nickname
@@ -188,7 +188,7 @@ async def disconnect(dispatcher: Dispatcher, sid: str, reason: Any = None) -> No
     await depart(dispatcher, sid, nickname)
 
 
-async def forget(dispatcher: Dispatcher, sid: str) -> Connection | None:
+async def release_connection(dispatcher: Dispatcher, sid: str) -> Connection | None:
     """The connection is closed: no longer counted against its address's cap."""
     connection = dispatcher.connections.pop(sid)
     if connection is not None and connection.shared_slot and dispatcher.limits is not None:
@@ -205,7 +205,7 @@ async def depart(dispatcher: Dispatcher, sid: str, nickname: str) -> bool:
     try:
         async with deadline(dispatcher.settings.database_timeout):
             if not await users.disconnected(db, nickname, sid):
-                await leave_seats(dispatcher, db, nickname)
+                await hold_seats(dispatcher, db, nickname)
     except Exception as error:
         if not is_outage(error):
             raise
@@ -216,7 +216,7 @@ async def depart(dispatcher: Dispatcher, sid: str, nickname: str) -> bool:
     return True
 
 
-async def leave_seats(dispatcher: Dispatcher, db: Database, nickname: str) -> None:
+async def hold_seats(dispatcher: Dispatcher, db: Database, nickname: str) -> None:
     """The player is gone: each seat the database records is held for the grace period; the player is offline."""
     codes = await rooms.rooms_of(db, nickname)
     for code in codes:
@@ -318,7 +318,7 @@ async def recover(dispatcher: Dispatcher, db: Database, process: str) -> None:
     log.warning("server process %s stopped beating: recording %d player(s) there as gone", process, len(orphans))
     for nickname, _ in orphans:
         if not await users.drop_sockets_of(db, nickname, process):
-            await leave_seats(dispatcher, db, nickname)
+            await hold_seats(dispatcher, db, nickname)
 
 
 async def reassert(dispatcher: Dispatcher, db: Database) -> None:
@@ -348,7 +348,7 @@ async def shutdown(dispatcher: Dispatcher) -> None:
     """
     settings = dispatcher.settings
     for sid in list(dispatcher.connections.by_sid):
-        connection = await forget(dispatcher, sid)
+        connection = await release_connection(dispatcher, sid)
         if connection is not None and connection.identity is not None:
             await depart(dispatcher, sid, connection.identity.nickname)
     try:

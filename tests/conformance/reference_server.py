@@ -9,7 +9,7 @@ every 300 ms with a 200 ms timeout, payloads up to 1,000,000 bytes, and
     "/custom" namespace; connectTimeout 1 s.
   - Engine.IO, at /engine.io/: echo every message.
 
-This project's own tests (tests/test_protocol_*.py) run against these
+This project's own tests (tests/transport/test_protocol_*.py) run against these
 servers; so can the official suites, by hand (see docs/conformance.md):
 
     .venv/bin/python -m tests.conformance.reference_server --port 3000

@@ -13,7 +13,7 @@ python-socketio's AsyncServer sits on top (see ../socketio/server.py). It
 registers three handlers, `connect(sid, environ)`, `message(sid, data)` and
 `disconnect(sid, reason)`, and calls `send`, `disconnect`, `transport`,
 `get_session`... the public interface of python-engineio's AsyncServer,
-which this class provides (tests/test_socketio_seam.py checks it against python-socketio's source).
+which this class provides (tests/transport/test_socketio_seam.py checks it against python-socketio's source).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ Node.js server, which passes the protocol's test suite) part ways:
   NAMESPACE_JOINS_BURST joins, refilled at NAMESPACE_JOINS_PER_SECOND.
 
 Each of these overrides one of python-socketio's own methods, named in
-SEAM; tests/test_socketio_seam.py fails if a python-socketio release moves
+SEAM; tests/transport/test_socketio_seam.py fails if a python-socketio release moves
 any of them.
 """
 
