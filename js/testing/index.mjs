@@ -107,6 +107,7 @@ export class Player {
     this.socket = socket;
     this.received = []; // [event, ...args], in the order they arrived
     this.waiting = new Set();
+    this.clockOffset = 0; // ms to add to Date.now() to read the server's clock (syncClock)
     socket.onAny((event, ...args) => {
       this.received.push([event, ...args]);
       for (const check of this.waiting) check();
@@ -147,6 +148,41 @@ export class Player {
       this.waiting.add(check);
       check();
     });
+  }
+
+  /** Measure the server's clock as NTP does: `samples` clockSync round trips, the offset of the fastest. */
+  async syncClock(samples = 5) {
+    let fastest = null;
+    for (let sample = 0; sample < samples; sample++) {
+      const sent = Date.now();
+      const { serverTime } = await this.call("clockSync", { clientTime: sent });
+      const back = Date.now();
+      if (fastest === null || back - sent < fastest.roundTrip) fastest = { roundTrip: back - sent, offset: serverTime - (sent + back) / 2 };
+    }
+    this.clockOffset = fastest.offset;
+    return this.clockOffset;
+  }
+
+  /** The server's clock as this player reads it (epoch ms), once syncClock has measured the offset. */
+  serverNow() {
+    return Date.now() + this.clockOffset;
+  }
+
+  /** playerLoaded; resolves with this player's part of the chart: `[{time, motion}]`, ms from the start. */
+  async load(code) {
+    return (await this.call("playerLoaded", { nickname: this.nickname, code })).part.notes;
+  }
+
+  /** Press `at` ms into the round that started at `startTime` (by default now, on the synced clock); resolves
+   * with the server's judgement `{ok, judgement, score, combo}`. */
+  press(code, startTime, { at = this.serverNow() - startTime, ...fields } = {}) {
+    return this.call("press", { code, at, ...fields });
+  }
+
+  /** Wait until `noteTime` ms into the round (on the synced clock), then press. */
+  async pressOn(code, startTime, noteTime, fields = {}) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startTime + noteTime - this.serverNow())));
+    return this.press(code, startTime, fields);
   }
 
   close() {

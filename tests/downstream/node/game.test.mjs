@@ -34,11 +34,10 @@ test("a round the server judges", async () => {
   const { code, players: [cid, dan] } = await seated("cid", "dan");
   await dan.call("ready");
   await cid.call("startGame", { code });
-  const [{ part }] = await Promise.all([cid, dan].map((player) => player.call("playerLoaded", { nickname: player.nickname, code })));
+  const [notes] = await Promise.all([cid, dan].map((player) => player.load(code))); // each one's part of the chart
+  await cid.syncClock();
   const startTime = await cid.expect(`allPlayersLoaded${code}`);
-  // The server runs on this machine: its clock is this one (elsewhere, sync it first with clockSync).
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, startTime + part.notes[0].time - Date.now())));
-  const ack = await cid.call("press", { code, at: Date.now() - startTime });
+  const ack = await cid.pressOn(code, startTime, notes[0].time); // waits for the first note, then presses
   assert.deepEqual([ack.judgement, ack.score, ack.combo], ["perfect", 300, 1]);
   assert.deepEqual(await dan.expect("liveScorecid"), [300, 1, "select", "perfect"]);
   await cid.call("gameEnded", { code, nickname: "cid", score: 0 });
