@@ -21,7 +21,7 @@ from .edge.middlewares import path_under, scoped
 from .edge.shared_limits import SharedLimits
 from .operations.metrics import Metrics
 from .realtime import lifecycle
-from .realtime.router import Dispatcher
+from .realtime.dispatcher import Dispatcher
 from .realtime.sweep import Sweeper
 from .runtime import packet_json
 from .storage.database import Database, connect

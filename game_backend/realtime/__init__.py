@@ -10,8 +10,8 @@ from ..operations.metrics import Metrics
 from ..storage.database import Database
 from ..transport.socketio.server import SocketServer
 from . import chat, games, lifecycle, rooms, users
+from .dispatcher import Dispatcher
 from .recovery import RoomJournal
-from .router import Dispatcher
 
 ROUTERS = (lifecycle.router, users.router, rooms.router, chat.router, games.router)
 

@@ -39,7 +39,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo.errors import PyMongoError
 from socketio.exceptions import ConnectionRefusedError as Refused
@@ -56,14 +56,18 @@ from ..storage.round_trips import counted
 from ..transport.socketio.server import SocketServer
 from .connection import Connection
 from .recovery import Recovery, new_pid, offset_of
-from .router import Dispatcher, EventRouter
+from .router import EventRouter
+
+if TYPE_CHECKING:
+    from .dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
 router = EventRouter()
 
 
 @router.connect
-async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], auth: Any) -> None:
+async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], auth: Any) -> dict[str, Any] | None:
+    """Take a connection (and, with a token, its player's arrival); returns the CONNECT packet's extra fields."""
     settings = dispatcher.settings
     address = client_address(environ["aiohttp.request"], settings.trusted_proxies)
     token = auth.get("token") if isinstance(auth, dict) else None
@@ -114,9 +118,10 @@ async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], aut
             raise refused(
                 dispatcher, sid, address, "UNAVAILABLE", "the database is unavailable; try again shortly"
             ) from None
-    if dispatcher.journal is not None:
-        # socket.io's recovery: the client learns it recovered when its private session id comes back.
-        dispatcher.sio.connect_extras[sid] = {"pid": asked.pid if recovered and asked else new_pid()}
+    if dispatcher.journal is None:
+        return None
+    # socket.io's recovery: the client learns it recovered when its private session id comes back.
+    return {"pid": asked.pid if recovered and asked else new_pid()}
 
 
 def refused(dispatcher: Dispatcher, sid: str, address: str, code: str, message: str) -> Refused:
@@ -135,7 +140,6 @@ async def abandon(dispatcher: Dispatcher, sid: str, identity: Identity) -> None:
     dispatcher.ghosts.watch(sid)
 
 
-@router.bind
 async def bind(
     dispatcher: Dispatcher, sid: str, connection: Connection, identity: Identity, asked: Recovery | None = None
 ) -> bool:

@@ -34,9 +34,9 @@ from ..controllers import processes, users
 from ..storage.database import Database
 from ..storage.deadline import deadline, is_outage
 from . import lifecycle
+from .dispatcher import Dispatcher
 from .ghosts import RECONCILE_SECONDS
 from .liveness import DeathWatch
-from .router import Dispatcher
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,8 @@ from game_backend.app_keys import SETTINGS
 from game_backend.config import Settings
 from game_backend.identity.tokens import Identity
 from game_backend.realtime.connection import Connection
-from game_backend.realtime.router import Dispatcher, EventContext, EventRouter
+from game_backend.realtime.dispatcher import Dispatcher
+from game_backend.realtime.router import EventContext, EventRouter
 from game_backend.testing import rest
 
 OUTAGES: list[BaseException] = [

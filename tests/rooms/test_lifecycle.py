@@ -9,7 +9,7 @@ from game_backend.config import Settings
 from game_backend.controllers import rooms
 from game_backend.identity.tokens import Identity
 from game_backend.realtime import lifecycle
-from game_backend.realtime.router import Dispatcher
+from game_backend.realtime.dispatcher import Dispatcher
 from game_backend.storage.database import Database
 
 

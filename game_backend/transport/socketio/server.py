@@ -8,7 +8,7 @@ Node.js server, which passes the protocol's test suite) part ways:
 - Reading a packet (`_handle_eio_message`): packets are decoded by
   packets.decode, and anything socket.io-parser would refuse, or a
   binary packet over the attachment limits, closes the connection that sent it.
-  Events named in `inline_events` run in the task that read them instead of a
+  Events registered with `on_inline` run in the task that read them instead of a
   task each (a handler that never waits on I/O gains nothing from one), and
   straight to their handler.
 - Joining a namespace (`_handle_connect`): an unknown namespace is answered
@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
@@ -77,14 +77,18 @@ class SocketServer(socketio.AsyncServer):
     def __init__(self, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, **options: Any) -> None:
         super().__init__(**options)
         self.eio: EngineServer
-        self.inline_events: set[str] = set()
+        self._inline_events: set[str] = set()
         self.connect_timeout = connect_timeout
         self._loads = self.packet_class.json.loads
         self._partial: dict[str, _PartialBinary] = {}
         self._namespace_timers: dict[str, asyncio.TimerHandle] = {}
         self._joins: dict[str, tuple[float, float]] = {}  # eio sid -> (tokens left, when counted)
-        # sid -> more fields for its CONNECT packet, set by its connect handler (recovery's private session id)
-        self.connect_extras: dict[str, dict[str, Any]] = {}
+
+    def on_inline(self, event: str, handler: Callable[..., Awaitable[Any]]) -> None:
+        """Register `handler` for `event`, to run in the task that read the packet: for a handler that never waits
+        on I/O, so that a connection's such events are handled in the order they were sent."""
+        self.on(event, handler)
+        self._inline_events.add(event)
 
     def _engineio_server_class(self) -> type[EngineServer]:
         return EngineServer
@@ -159,7 +163,7 @@ class SocketServer(socketio.AsyncServer):
             await self._handle_ack(eio_sid, packet.namespace, packet.id, data)
 
     async def _event(self, eio_sid: str, namespace: str, ack_id: int | None, data: list[Any]) -> None:
-        handler = self.handlers.get(namespace, {}).get(data[0]) if data[0] in self.inline_events else None
+        handler = self.handlers.get(namespace, {}).get(data[0]) if data[0] in self._inline_events else None
         if handler is None:
             await self._handle_event(eio_sid, namespace, ack_id, data)
             return
@@ -223,8 +227,7 @@ class SocketServer(socketio.AsyncServer):
         timer = self._namespace_timers.pop(eio_sid, None)
         if timer is not None:
             timer.cancel()
-        refusal = await self._ask_connect_handler(session, sid, namespace, data)
-        extras = self.connect_extras.pop(sid, {})
+        refusal, extras = await self._ask_connect_handler(session, sid, namespace, data)
         if refusal is not None:
             session.release(self._encoded(packets.CONNECT_ERROR, namespace, refusal), keep_held=False)
             await self.manager.disconnect(sid, namespace, ignore_queue=True)
@@ -247,21 +250,26 @@ class SocketServer(socketio.AsyncServer):
                 [MESSAGE + self.manager.encode(event, tuple(args), namespace)[0] for event, args in events], keep
             )
 
-    async def _ask_connect_handler(self, session: Any, sid: str, namespace: str, auth: Any) -> dict[str, Any] | None:
-        """None when the handler accepts; otherwise the CONNECT_ERROR data saying why not."""
+    async def _ask_connect_handler(
+        self, session: Any, sid: str, namespace: str, auth: Any
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """(None, more fields for the CONNECT packet) when the handler accepts: it may return a dict of them (the
+        private session id of connection state recovery); otherwise (the CONNECT_ERROR data saying why not, {})."""
         environ = self.environ.get(session.sid, {})
         session.hold()
         try:
             accepted = await self._trigger_event("connect", namespace, sid, environ, auth)
         except exceptions.ConnectionRefusedError as refused:
             data: dict[str, Any] = refused.error_args
-            return data
+            return data, {}
         except ConnectionRefusedError:
-            return {"message": "Connection refused by server"}
+            return {"message": "Connection refused by server"}, {}
         except Exception:
             log.exception("the connect handler of %s failed", namespace)
-            return {"message": "the server could not accept the connection"}
-        return {"message": "Connection rejected by server"} if accepted is False else None
+            return {"message": "the server could not accept the connection"}, {}
+        if accepted is False:
+            return {"message": "Connection rejected by server"}, {}
+        return None, accepted if isinstance(accepted, dict) else {}
 
     def _encoded(self, kind: int, namespace: str, data: Any) -> str:
         encoded: str = self.packet_class(kind, data=data, namespace=namespace).encode()
