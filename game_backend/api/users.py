@@ -15,6 +15,7 @@ from ..edge.ratelimit import AddressThrottle
 from ..edge.shared_limits import SharedLimits
 from ..errors import GameError
 from ..identity.tokens import Identity, issue_token
+from ..moves import accounts
 from ..storage.documents import now
 from ..validation import (
     PASSWORD_FLOOR,
@@ -105,13 +106,8 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """Revoke every token of the caller, give up their seats and close their sockets."""
     user = caller(request)
-    ended = await users.log_out(request.app[DB], user)
-    sio = request.app[SIO]
-    await announce.departures(sio, ended.departures)
-    await announce.user_status(sio, user.nickname, False, [left.code for left in ended.departures])
-    for sid in ended.sockets:
-        await sio.disconnect(sid)
-    log.info("%s signed out (%d connection(s) closed)", user.nickname, len(ended.sockets))
+    closed = await accounts.sign_out(request.app[SIO], request.app[DB], user)
+    log.info("%s signed out (%d connection(s) closed)", user.nickname, closed)
     return web.json_response({"ok": True})
 
 

@@ -98,8 +98,9 @@ async def hit(ctx: EventContext, payload: Hit) -> Ack:
         if score or combo:
             await played.started(ctx.dispatcher.database, ctx.settings.database_timeout)
             bound = played.reported_bound()
-            if max(score, combo) > bound:
-                raise score_impossible(max(score, combo), bound)
+            if score > bound:
+                raise score_impossible(score, bound)
+            combo = min(combo, bound)  # shown live only: a combo the chart does not allow yet is cut, not refused
     await announce.live_score(
         ctx.sio, played.code, ctx.nickname, (score, combo, payload.instrument, payload.motionType), ctx.sid
     )

@@ -125,6 +125,11 @@ async def test_a_round_is_scored_by_the_server_from_the_presses(group: Players, 
     assert await bob.wait_for(f"liveScore{ann.nickname}", lambda args: args[3] == "forged") == (
         1260, 4, "select", "forged")
 
+    # bob reports his own score: a combo the chart does not allow yet is cut to what it allows.
+    allowed = sum(1 for time in played.notes if time <= bob.server_now() - start + 2000)
+    assert await bob.call("hit", {**forged, "nickname": "bob", "currentScore": 1, "combo": 99}) == {"ok": True}
+    relayed = await ann.wait_for("liveScorebob")
+    assert relayed[0] == 1 and allowed <= relayed[1] <= allowed + 1
     # A judged player's final score is the server's, whatever the client sends.
     assert await end(ann, code, 999_999) == {"ok": True}
     # bob only reports a score (as Motion Beat's client does): it must be one the chart allows.
