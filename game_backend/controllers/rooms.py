@@ -287,7 +287,7 @@ async def leave_room(db: Database, code: str, nickname: str, *, away_since: date
     """
     seat = seated(code, nickname)
     if away_since is not None:
-        seat = Rule({"players": {"$elemMatch": {"nickname": nickname, "leaveAt": {"$lte": away_since}}}}, seat.refusal)
+        seat = Rule({"players": {"$elemMatch": {"nickname": nickname, **grace_over(away_since)}}}, seat.refusal)
     pulled = await db.rooms.update_one(
         matching({"code": code, "hostName": {"$ne": nickname}}, [seat]), {"$pull": {"players": {"nickname": nickname}}}
     )
@@ -365,15 +365,25 @@ async def reclaim_seat(db: Database, nickname: str) -> dict[str, Any] | None:
     return present(room)
 
 
+def grace_over(moment: datetime) -> dict[str, Any]:
+    """The rule of a held seat's expiry, once: a `players` entry held for a player who is away (`leaveAt`, set by
+    `hold_seat`, unset by `reclaim_seat`) whose grace ended by `moment`."""
+    return {"leaveAt": {"$lte": moment}}
+
+
 async def expired_seats(db: Database, moment: datetime) -> list[tuple[str, str]]:
     """(room code, nickname) of every held seat whose grace ended by `moment`."""
-    rooms = await db.rooms.find({"players.leaveAt": {"$lte": moment}}, {"code": 1, "players": 1}).to_list(length=None)
-    return [
-        (room["code"], player["nickname"])
-        for room in rooms
-        for player in room["players"]
-        if "leaveAt" in player and player["leaveAt"] <= moment
-    ]
+    expired = {f"players.{field}": condition for field, condition in grace_over(moment).items()}
+    seats = await db.aggregate(
+        db.rooms,
+        [
+            {"$match": {"players": {"$elemMatch": grace_over(moment)}}},
+            {"$unwind": "$players"},
+            {"$match": expired},
+            {"$project": {"_id": 0, "code": 1, "nickname": "$players.nickname"}},
+        ],
+    )
+    return [(seat["code"], seat["nickname"]) for seat in seats]
 
 
 async def census(db: Database) -> tuple[dict[str, int], int]:

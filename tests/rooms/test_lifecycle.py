@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from game_backend.app import create_socketio_server
 from game_backend.config import Settings
@@ -11,6 +12,7 @@ from game_backend.identity.tokens import Identity
 from game_backend.realtime import lifecycle
 from game_backend.realtime.dispatcher import Dispatcher
 from game_backend.storage.database import Database
+from game_backend.storage.documents import now
 
 
 def player(nickname: str) -> Identity:
@@ -68,3 +70,15 @@ async def test_expire_releases_only_seats_whose_grace_ended_and_each_once(db: Da
     released = await asyncio.gather(lifecycle.expire(sio, db), lifecycle.expire(sio, db))
     assert sum(released) == 1  # two sweeps at once (as two processes would): bob leaves once
     assert [p["nickname"] for p in await seats(db, code)] == ["ann", "cid"]
+
+
+async def test_the_expired_seats_are_the_held_ones_whose_grace_ended(db: Database) -> None:
+    code = await room_of(db, "ann", "bob", "cat")
+    other = await room_of(db, "dan", "eve")
+    moment = now()
+    await rooms.hold_seat(db, code, "bob", moment - timedelta(seconds=1))
+    await rooms.hold_seat(db, code, "cat", moment + timedelta(seconds=60))
+    await rooms.hold_seat(db, other, "eve", moment)
+    assert sorted(await rooms.expired_seats(db, moment)) == sorted([(code, "bob"), (other, "eve")])
+    assert await rooms.reclaim_seat(db, "bob") is not None  # back in time: held no longer
+    assert await rooms.expired_seats(db, moment) == [(other, "eve")]
