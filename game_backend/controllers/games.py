@@ -69,6 +69,10 @@ class PlayerRound:
     start_time: int | None  # epoch ms, once everyone has loaded
     presses: list[int]  # the player's presses saved so far, packed
 
+    def replayed(self) -> judge.Judge:
+        """The judgement of the presses saved so far, in the order they were saved (as the replay route gives)."""
+        return judge.Judge(self.part).replay(presses.unpack(packed) for packed in self.presses)
+
 
 def shown(player: dict[str, Any]) -> dict[str, Any]:
     """A player of a round as clients see it (rounds saved before judging have no `judged`: reported)."""
@@ -170,6 +174,15 @@ async def player_round(db: Database, code: str, nickname: str) -> PlayerRound | 
     )
 
 
+async def judged_score(db: Database, code: str, nickname: str) -> int | None:
+    """The player's score, judged from every press the round holds for them (from all their connections, in the
+    order they were saved: as the replay route gives them), or None if they are in no round under way."""
+    entry = await player_round(db, code, nickname)
+    if entry is None:
+        return None
+    return entry.replayed().score
+
+
 async def start_time(db: Database, game_id: ObjectId) -> int | None:
     """The round's shared start time (epoch ms), once everyone has loaded."""
     game = await db.games.find_one({"_id": game_id}, {"startTime": 1})
@@ -177,9 +190,9 @@ async def start_time(db: Database, game_id: ObjectId) -> int | None:
 
 
 async def save_presses(db: Database, game_id: ObjectId, nickname: str, packed: list[int]) -> None:
-    """Append the player's newest presses to the round, while it is under way."""
+    """Append the player's newest presses to the round, while it is under way and they have not ended it."""
     await db.games.update_one(
-        {"_id": game_id, "gameState": "playing"},
+        {"_id": game_id, "gameState": "playing", "players": {"$elemMatch": {"nickname": nickname, "ended": False}}},
         {"$push": {"players.$[me].presses": {"$each": packed}}},
         array_filters=[{"me.nickname": nickname}],
     )

@@ -122,7 +122,8 @@ async def game_ended(ctx: EventContext, payload: GameEnded) -> Ack:
     if played.judged:
         played.stop()
         await played.save(ctx.db, timeout)
-        score, judged = played.judge.score, True
+        saved = await games.judged_score(ctx.db, code, ctx.nickname)  # a second connection's presses count too
+        score, judged = (played.judge.score if saved is None else saved), True
     else:
         await played.started(ctx.dispatcher.database, timeout)
         bound = played.reported_bound()

@@ -48,8 +48,7 @@ class PlayedRound:
     @classmethod
     def resume(cls, entry: games.PlayerRound, nickname: str) -> PlayedRound:
         """The round as saved so far: its presses judged again, so the score and combo go on from there."""
-        replayed = Judge(entry.part).replay(presses.unpack(packed) for packed in entry.presses)
-        return cls(entry, nickname, replayed, entry.start_time, judged=bool(entry.presses))
+        return cls(entry, nickname, entry.replayed(), entry.start_time, judged=bool(entry.presses))
 
     @property
     def code(self) -> str:

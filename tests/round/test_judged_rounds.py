@@ -303,3 +303,27 @@ async def test_a_player_who_comes_back_goes_on_from_the_saved_presses(group: Pla
         assert await end(player, code, 0) == {"ok": True}
     result = (await bob.wait_for(f"allPlayersEnded{code}"))[0]
     assert result["players"][0]["score"] == HONEST_SCORES[2]
+
+
+async def test_a_player_on_two_connections_is_scored_as_the_replay_gives(group: Players) -> None:
+    """Each connection judges its own presses at once; the round's score is judged from all of them, as saved."""
+    played = await play(group, "ann", "bob")
+    ann, bob = played.players
+    code, start, notes = played.code, played.start_time, played.notes
+    twin = Player("ann", ann.token)  # ann again, in a second tab
+    await twin.connect(group.base_url)
+    group.all.append(twin)
+    await twin.act("joinRoom", {"nickname": "ann", "code": code})
+    await twin.load(code)
+    await twin.sync_clock()
+    assert (await ann.press_on(code, start, notes[0]))["judgement"] == "perfect"
+    assert (await twin.press(code, start, at=notes[0]))["judgement"] == "perfect"  # the twin's judge did not see it
+    assert (await twin.press_on(code, start, notes[1]))["judgement"] == "perfect"
+    await asyncio.sleep(1.5)  # every press saved
+    for player in (ann, bob):
+        assert await end(player, code, 0) == {"ok": True}
+    result = (await bob.wait_for(f"allPlayersEnded{code}"))[0]
+    replay = await replay_of(group.base_url, played.game_id)
+    saved = next(player for player in replay["players"] if player["nickname"] == "ann")
+    assert len(saved["presses"]) == 3
+    assert result["players"][0]["score"] == rejudge({"table": replay["judge"], "player": saved}) == 600
