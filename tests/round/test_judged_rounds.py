@@ -326,4 +326,5 @@ async def test_a_player_on_two_connections_is_scored_as_the_replay_gives(group: 
     replay = await replay_of(group.base_url, played.game_id)
     saved = next(player for player in replay["players"] if player["nickname"] == "ann")
     assert len(saved["presses"]) == 3
-    assert result["players"][0]["score"] == rejudge({"table": replay["judge"], "player": saved}) == 600
+    # 600 when ann's press was saved first (the twin's is then a miss), 610 when the twin's two were (a combo).
+    assert result["players"][0]["score"] == rejudge({"table": replay["judge"], "player": saved}) in (600, 610)
