@@ -126,6 +126,13 @@ async def test_a_player_whose_process_dies_recovers_the_missed_events_on_another
         code = room["code"]
         await seat([host, away, other], code)
         await away.wait_for(f"players{code}", lambda a: len(a[0]) == 3)
+        # The host's last events of the seating (the third seat, then allReady false) may come through Redis after
+        # the others saw it: wait for them, so that only what follows the kill is counted as missed.
+        await host.wait_for(f"players{code}", lambda a: len(a[0]) == 3)
+        three = next(index for index, r in enumerate(host.records) if r["type"] == "event"
+                     and r["event"] == f"players{code}" and len(r["args"][0]) == 3)
+        await host.record(lambda _: any(r["type"] == "event" and r["event"] == "allReady"
+                                        for r in host.records[three + 1:]))  # records are equal dicts: by position
 
         dead = NODES.index(node_of(await away.connected()))
         seen_by_host = len(host.records)
