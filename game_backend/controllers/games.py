@@ -3,11 +3,13 @@
 A round lives in one document of the `games` collection (this module owns it),
 so any server process can handle any event of it:
 
-    {code, song, players: [{nickname, instrument, score, judged, presses, loaded, ended}],
+    {code, song, players: [{nickname, instrument, score, judged, presses, batches, loaded, ended}],
      gameState: "playing" | "finished" | "abandoned", startedAt, leadMs,
      startTime (epoch ms, once everyone has loaded), finishedAt}
 
-A player's `presses` are kept packed (judging/presses.py) so that a finished
+A player's `presses` are kept packed (judging/presses.py), appended a batch at
+a time (`batches` holds the ids of those saved, so that a batch retried after
+a timeout, which the database may have applied anyway, is saved once), so that a finished
 round can be replayed; `judged` says the score is the server's judgement of
 them rather than the score the player's client reported.
 
@@ -189,11 +191,13 @@ async def start_time(db: Database, game_id: ObjectId) -> int | None:
     return None if game is None else game.get("startTime")
 
 
-async def save_presses(db: Database, game_id: ObjectId, nickname: str, packed: list[int]) -> None:
-    """Append the player's newest presses to the round, while it is under way and they have not ended it."""
+async def save_presses(db: Database, game_id: ObjectId, nickname: str, batch_id: str, packed: list[int]) -> None:
+    """Append a batch of the player's newest presses to the round, while it is under way and they have not ended
+    it; a batch already saved (a retry after a timeout the database outlived) is not saved again."""
+    me = {"nickname": nickname, "ended": False, "batches": {"$ne": batch_id}}
     await db.games.update_one(
-        {"_id": game_id, "gameState": "playing", "players": {"$elemMatch": {"nickname": nickname, "ended": False}}},
-        {"$push": {"players.$[me].presses": {"$each": packed}}},
+        {"_id": game_id, "gameState": "playing", "players": {"$elemMatch": me}},
+        {"$push": {"players.$[me].presses": {"$each": packed}, "players.$[me].batches": batch_id}},
         array_filters=[{"me.nickname": nickname}],
     )
 

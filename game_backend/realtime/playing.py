@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ class PlayedRound:
     judge: Judge
     start_time: int | None
     judged: bool  # the player has pressed: their score is the server's
-    unsaved: list[int] = field(default_factory=list)
+    unsaved: list[int] = field(default_factory=list)  # judged, not yet cut into a batch
+    batches: list[tuple[str, list[int]]] = field(default_factory=list)  # cut, not known saved: (id, presses)
     saver: asyncio.Task[None] | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -97,17 +99,17 @@ class PlayedRound:
                 log.exception("could not save %s's presses in room %s", self.nickname, self.code)
 
     async def save(self, db: Database, timeout: float) -> None:
-        """Save every press not saved yet (one at a time, in order); on failure they stay unsaved."""
+        """Save every press not saved yet, a batch at a time, in order (one save at a time). A batch that failed
+        keeps its id and is retried first, so a batch the database applied after all is not saved twice."""
         async with self.lock:
-            batch, self.unsaved = self.unsaved, []
-            if not batch:
-                return
-            try:
-                async with deadline(timeout):
-                    await games.save_presses(db, self.entry.game_id, self.nickname, batch)
-            except BaseException:
-                self.unsaved[:0] = batch
-                raise
+            if self.unsaved:
+                self.batches.append((secrets.token_hex(8), self.unsaved))
+                self.unsaved = []
+            async with deadline(timeout):
+                while self.batches:
+                    batch_id, batch = self.batches[0]
+                    await games.save_presses(db, self.entry.game_id, self.nickname, batch_id, batch)
+                    del self.batches[0]
 
     def stop(self) -> None:
         if self.saver is not None:

@@ -290,3 +290,41 @@ async def test_a_server_taken_for_dead_while_it_was_stopped_takes_its_players_ba
         await close([*here, *there])
         survivor.stop()
         sleeper.stop()
+
+
+async def test_presses_are_judged_while_the_database_is_stopped_and_saved_once_it_is_back(
+    stoppable: EmbeddedDatabase, driver: str
+) -> None:
+    """The press path never waits on the database: a press during a stall is judged at once; `gameEnded`, which
+    must save the presses first, answers UNAVAILABLE by the deadline, and once the database is back the round
+    ends with the server's score of every press, those of the stall included."""
+    server = await ServerProcess(env(stoppable, driver, START_LEAD_SECONDS="0.5")).start()
+    pid = stoppable._process.pid  # noqa: SLF001
+    (ann, bob), code = await seated(server.url, None, "ann", "bob")
+    try:
+        await ann.act("changeSong", {"roomCode": code, "song": 6})
+        await bob.act("ready")
+        await ann.act("startGame", {"code": code})
+        notes = [note["time"] for note in await ann.load(code)]
+        await bob.load(code)
+        await ann.sync_clock()
+        start_time = (await ann.wait_for(f"allPlayersLoaded{code}"))[0]
+        assert (await ann.press_on(code, start_time, notes[0]))["judgement"] == "perfect"
+        await stop(pid)
+        try:
+            during = await ann.press_on(code, start_time, notes[2])  # the note between went by: the combo broke
+            assert (during["judgement"], during["score"], during["combo"]) == ("perfect", 600, 1)
+            ended, _ = await timed(ann.call("gameEnded", {"nickname": "ann", "code": code, "score": 0},
+                                            timeout=ANSWERED_WITHIN))
+            assert (ended["ok"], ended["code"]) == (False, "UNAVAILABLE")
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert await ann.call("gameEnded", {"nickname": "ann", "code": code, "score": 0}) == {"ok": True}
+        assert await bob.call("gameEnded", {"nickname": "bob", "code": code, "score": 0}) == {"ok": True}
+        result = (await ann.wait_for(f"allPlayersEnded{code}"))[0]
+        assert result["players"][0] == {"nickname": "ann", "instrument": "select", "score": 600, "judged": True}
+        status, replay = await rest(server.url, "GET", f"/api/games/{result['gameId']}/replay")
+        assert status == 200 and len(replay["players"][0]["presses"]) == 2
+    finally:
+        await close([ann, bob])
+        server.stop()
