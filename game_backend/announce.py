@@ -17,6 +17,7 @@ import socketio
 
 from .controllers.games import RoundChange
 from .controllers.rooms import Departure, Seat, all_ready
+from .room_codes import is_room_code
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ async def follow(sio: socketio.AsyncServer, sids: list[str], code: str | None, l
 
 def game_rooms(sio: socketio.AsyncServer, sid: str) -> set[str]:
     """The game rooms (named by their codes) a socket of this process follows."""
-    return {room for room in sio.manager.rooms_of(sid) if not room.startswith(WATCH_PREFIX)}
+    return {room for room in sio.manager.rooms_of(sid) if is_room_code(room)}
 
 
 def followed_room(sio: socketio.AsyncServer, sid: str) -> str | None:

@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from pymongo.errors import PyMongoError
 
 from . import api, realtime
-from .app_keys import DB, METRICS, SETTINGS, SIO
+from .app_keys import DB, METRICS, SETTINGS, WORLD
 from .config import Settings
 from .controllers import rooms, songs, users
 from .edge import admin_ui, client_script, pages
-from .edge.cors import cors_middleware, engine_origin_check
+from .edge.cors import EngineCors, cors_middleware
 from .edge.middlewares import path_under, scoped
+from .edge.ratelimit import TokenBucket
 from .edge.shared_limits import SharedLimits
+from .moves.recovery import RoomJournal
+from .moves.world import ServerProcess, World
 from .operations.metrics import Metrics
 from .realtime import lifecycle
 from .realtime.dispatcher import Dispatcher
@@ -32,17 +34,24 @@ from .transport.socketio.server import SocketServer
 
 log = logging.getLogger(__name__)
 
+# A session that joins and leaves namespaces over and over (each join runs the connect handler) is closed.
+NAMESPACE_JOINS_BURST = 10
+NAMESPACE_JOINS_PER_SECOND = 0.5
+
 
 class DatabaseUnavailable(RuntimeError):
     """The configured MongoDB did not answer at start-up."""
 
 
-def create_socketio_server(settings: Settings) -> SocketServer:
+def create_socketio_server(settings: Settings, process: ServerProcess | None = None) -> SocketServer:
+    """The Socket.IO server, named by `process`'s node (a new process's by default)."""
+    process = process or ServerProcess.start(settings.node_id)
     manager = RedisManager(settings.redis_url, settings.redis_channel) if settings.redis_url else FanoutManager()
     return SocketServer(
         client_manager=manager,
-        node=settings.node_id or secrets.token_hex(4),
-        allow_origin=engine_origin_check(settings),
+        node=process.node,
+        cors=EngineCors(settings),
+        join_limit=lambda: TokenBucket(NAMESPACE_JOINS_PER_SECOND, NAMESPACE_JOINS_BURST),
         websocket_compression=settings.ws_compression,
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
@@ -80,20 +89,13 @@ def create_app(settings: Settings) -> web.Application:
         )
     if settings.room_code_seed is not None:
         rooms.seed_room_codes(settings.room_code_seed)
-    sio = create_socketio_server(settings)
-    sio.attach(app)
     app[SETTINGS] = settings
-    app[SIO] = sio
-    metrics = Metrics() if settings.metrics else None
-    limits = None
-    if settings.redis_url:
-        limits = SharedLimits(settings.redis_url, settings.redis_channel, sio.eio.node)
-        app.on_cleanup.append(lambda _: limits.close())
-    dispatcher = realtime.attach(sio, settings, lambda: app[DB], limits, metrics)
-    if metrics is not None:
-        app[METRICS] = metrics
-        sio.manager.metrics = metrics
-        metrics.count_sockets(dispatcher.socket_census)
+    app[WORLD] = world = _world(app, settings)
+    world.sio.attach(app)
+    dispatcher = realtime.attach(world)
+    if world.metrics is not None:
+        app[METRICS] = world.metrics
+        world.metrics.count_sockets(dispatcher.socket_census)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_sweeper(dispatcher))
 
@@ -101,11 +103,29 @@ def create_app(settings: Settings) -> web.Application:
         await lifecycle.shutdown(dispatcher)
 
     app.on_shutdown.append(record_departures)
-    api.setup_routes(app, limits)
+    api.setup_routes(app, world.limits)
     client_script.setup(app, settings)
     admin_ui.setup(app, settings)
     pages.setup_frontend(app)
     return app
+
+
+def _world(app: web.Application, settings: Settings) -> World:
+    """What the moves act on, built once: this process's identity, its socket server, and what settings add."""
+    process = ServerProcess.start(settings.node_id)
+    sio = create_socketio_server(settings, process)
+    limits = None
+    if settings.redis_url:
+        limits = SharedLimits(settings.redis_url, settings.redis_channel, process.lease)
+        app.on_cleanup.append(lambda _: limits.close())
+    journal = None
+    if settings.connection_recovery:
+        journal = RoomJournal(process.node, lambda: app[DB], settings.reconnect_grace_seconds)
+        sio.manager.journal = journal
+    metrics = Metrics() if settings.metrics else None
+    if metrics is not None:
+        sio.manager.metrics = metrics
+    return World(settings, sio, lambda: app[DB], process, journal=journal, limits=limits, metrics=metrics)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

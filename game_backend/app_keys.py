@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import socketio
 from aiohttp import web
 
 from .config import Settings
+from .moves.world import World
 from .operations.metrics import Metrics
 from .storage.database import Database
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
-SIO = web.AppKey("sio", socketio.AsyncServer)
+WORLD = web.AppKey("world", World)  # what the moves act on (moves/world.py)
 
 METRICS = web.AppKey("metrics", Metrics)  # only with METRICS on

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from .errors import GameError
+from .room_codes import CODE_PATTERN
 
 NICKNAME_MAX = 15
 MESSAGE_MAX = 500
@@ -67,7 +68,7 @@ def _new_password(value: str) -> str:
 
 RoomCode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9]{6}$", max_length=64),
+    StringConstraints(strip_whitespace=True, to_upper=True, pattern=CODE_PATTERN, max_length=64),
 ]
 Nickname = Annotated[str, StringConstraints(max_length=64), AfterValidator(_nickname)]
 ChatText = Annotated[str, StringConstraints(max_length=MESSAGE_MAX * 4), AfterValidator(_message)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..app_keys import DB, SETTINGS, SIO
+from ..app_keys import DB, WORLD
 from ..controllers import games
 from ..moves import rounds
 from ..validation import CodeBody
@@ -20,7 +20,7 @@ async def start_game(request: web.Request) -> web.Response:
     host = caller(request)
     body = await read_body(request, CodeBody)
     app = request.app
-    game = await rounds.start(app[SIO], app[DB], app[SETTINGS], body.code, host.nickname)
+    game = await rounds.start(app[WORLD], body.code, host.nickname)
     return web.json_response(game, status=201)
 
 
@@ -29,7 +29,7 @@ async def leave_round(request: web.Request) -> web.Response:
     """`{code}`: the caller leaves that room's round, if they are in one; answers as leaving a room does."""
     user = caller(request)
     body = await read_body(request, CodeBody)
-    await rounds.leave(request.app[SIO], request.app[DB], body.code, user.nickname)
+    await rounds.leave(request.app[WORLD], body.code, user.nickname)
     return web.json_response(LEFT)
 
 

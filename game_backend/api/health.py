@@ -8,7 +8,7 @@ import asyncio
 from aiohttp import web
 from pymongo.errors import PyMongoError
 
-from ..app_keys import DB, SIO
+from ..app_keys import DB, WORLD
 
 routes = web.RouteTableDef()
 PING_TIMEOUT = 2.0
@@ -31,6 +31,6 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
     """200 when the database and (with REDIS_URL) Redis answer; otherwise 503 naming what does not."""
-    database, redis = await asyncio.gather(_database_answers(request), request.app[SIO].manager.reachable())
+    database, redis = await asyncio.gather(_database_answers(request), request.app[WORLD].sio.manager.reachable())
     problems = {name: "unavailable" for name, fine in (("database", database), ("redis", redis)) if not fine}
     return web.json_response({"ok": not problems, **problems}, status=503 if problems else 200)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import announce
-from ..app_keys import DB, SIO
+from ..app_keys import DB, WORLD
 from ..controllers import rooms, songs
 from ..validation import InstrumentBody
 from .http import caller, read_body
@@ -27,5 +27,5 @@ async def select_instrument(request: web.Request) -> web.Response:
     db = request.app[DB]
     code = await rooms.room_of(db, user.nickname)
     await rooms.change_instrument(db, code, user.nickname, body.instrumentName)
-    await announce.instrument_changed(request.app[SIO], code, user.nickname, body.instrumentName)
+    await announce.instrument_changed(request.app[WORLD].sio, code, user.nickname, body.instrumentName)
     return web.json_response({"ok": True, "message": "your instrument is changed", "instrument": body.instrumentName})

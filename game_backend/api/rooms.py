@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..app_keys import DB, SIO
+from ..app_keys import DB, WORLD
 from ..controllers import rooms
 from ..moves import seats
 from ..validation import CodeBody, CreateRoomBody, RoomCode
@@ -16,7 +16,7 @@ LEFT = {"ok": True, "message": "redirect"}
 
 
 async def _seated(request: web.Request, seat: rooms.Seat, status: int = 200) -> web.Response:
-    await seats.seat(request.app[SIO], request.app[DB], caller(request), seat)
+    await seats.seat(request.app[WORLD], caller(request), seat)
     return web.json_response(seat.room, status=status)
 
 
@@ -52,7 +52,7 @@ async def join_room(request: web.Request) -> web.Response:
 async def leave_room(request: web.Request) -> web.Response:
     user = caller(request)
     body = await read_body(request, CodeBody)
-    await seats.leave(request.app[SIO], request.app[DB], user, body.code)
+    await seats.leave(request.app[WORLD], user, body.code)
     return web.json_response(LEFT)
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from .. import announce
-from ..app_keys import DB, METRICS, SETTINGS, SIO
+from ..app_keys import DB, METRICS, SETTINGS, WORLD
 from ..controllers import users
 from ..edge.addresses import client_address
 from ..edge.ratelimit import AddressThrottle
@@ -106,7 +106,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """Revoke every token of the caller, give up their seats and close their sockets."""
     user = caller(request)
-    closed = await accounts.sign_out(request.app[SIO], request.app[DB], user)
+    closed = await accounts.sign_out(request.app[WORLD], user)
     log.info("%s signed out (%d connection(s) closed)", user.nickname, closed)
     return web.json_response({"ok": True})
 
@@ -128,7 +128,7 @@ async def add_friend(request: web.Request) -> web.Response:
     user = caller(request)
     body = await read_body(request, FriendBody)
     await users.add_friend(request.app[DB], user, body.nickname)
-    await announce.watch(request.app[SIO], await users.sockets_of(request.app[DB], user), [body.nickname])
+    await announce.watch(request.app[WORLD].sio, await users.sockets_of(request.app[DB], user), [body.nickname])
     return web.json_response(await users.friends_of(request.app[DB], user), status=201)
 
 
@@ -137,5 +137,5 @@ async def remove_friend(request: web.Request) -> web.Response:
     user = caller(request)
     nickname = path_param(request, "nickname", Nickname)
     await users.remove_friend(request.app[DB], user, nickname)
-    await announce.unwatch(request.app[SIO], await users.sockets_of(request.app[DB], user), nickname)
+    await announce.unwatch(request.app[WORLD].sio, await users.sockets_of(request.app[DB], user), nickname)
     return web.json_response(await users.friends_of(request.app[DB], user))

@@ -6,7 +6,7 @@ A process counts its heartbeat up (`renew`) three times per PROCESS_LEASE_SECOND
 No clock decides who is dead: a writer's clock, or a write that waited in a queue,
 once stamped a lease that had expired before it was written, and a process took
 itself for dead. Instead each process watches the others' counters with its own
-eyes (realtime/liveness.py) and claims one (`claim`) only after seeing it stand
+eyes (moves/process_death.py) and claims one (`claim`) only after seeing it stand
 still for a whole lease, while it could read the database all along (or,
 for a process of the same machine, once its pid no longer runs). A claim
 deletes the document only if the counter is still the one that was watched, so

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import string
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from ..errors import GameError, game_in_progress, not_in_room, room_not_found
+from ..room_codes import CODE_ALPHABET, CODE_LENGTH
 from ..storage.database import Database
 from ..storage.documents import jsonable, now
 from ..storage.leases import held
@@ -34,8 +34,6 @@ from . import games, songs
 from .rules import Rule, matching, refusal
 
 MAX_PLAYERS = 4
-CODE_ALPHABET = string.ascii_uppercase + string.digits
-CODE_LENGTH = 6
 CODE_ATTEMPTS = 20
 MATCH_ATTEMPTS = 50
 MATCH_RETRY = 0.02  # seconds

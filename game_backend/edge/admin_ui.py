@@ -17,7 +17,7 @@ import logging
 
 from aiohttp import web
 
-from ..app_keys import SIO
+from ..app_keys import WORLD
 from ..config import Settings
 from .assets import located
 
@@ -30,7 +30,7 @@ NAMESPACE = "/admin"
 def setup(app: web.Application, settings: Settings) -> None:
     if settings.admin_username is None or settings.admin_password is None:
         return
-    app[SIO].instrument(
+    app[WORLD].sio.instrument(
         auth={"username": settings.admin_username, "password": settings.admin_password},
         mode="development",
         read_only=settings.admin_read_only,

@@ -26,6 +26,7 @@ from ..errors import GameError
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ALLOWED_METHODS = "GET, POST, PATCH, PUT, DELETE, OPTIONS"
+ENGINE_METHODS = "GET, POST, OPTIONS"  # long-polling
 DEFAULT_ALLOWED_HEADERS = "Authorization, Content-Type"
 PREFLIGHT_MAX_AGE = "600"
 
@@ -50,17 +51,40 @@ def _own_origin(scheme: str, host: str | None, forwarded_proto: str | None) -> s
     return f"{scheme}://{host}"
 
 
-def engine_origin_check(settings: Settings) -> Callable[[web.Request], bool] | None:
-    """Whether a browser page may open a Socket.IO session (the Engine.IO server's `allow_origin`); None: any page."""
-    policy = OriginPolicy(settings.cors_origins)
-    if policy.any:
-        return None
+def _request_own_origin(request: web.Request) -> str | None:
+    return _own_origin(request.scheme, request.host, request.headers.get("X-Forwarded-Proto"))
 
-    def allowed(request: web.Request) -> bool:
-        own = _own_origin(request.scheme, request.host, request.headers.get("X-Forwarded-Proto"))
-        return policy.allows(request.headers["Origin"], own)
 
-    return allowed
+def allowing(origin: str) -> dict[str, str]:
+    """The headers that let the page at `origin` read an answer, with credentials too (Motion Beat's client asks
+    so, twice)."""
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+
+
+def _preflight_answer(request: web.Request, methods: str) -> dict[str, str]:
+    return {
+        "Access-Control-Allow-Methods": methods,
+        "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", DEFAULT_ALLOWED_HEADERS),
+        "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
+    }
+
+
+class EngineCors:
+    """CORS for Socket.IO (the Engine.IO transport's `cors`): the same policy and headers as the REST routes'."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.policy = OriginPolicy(settings.cors_origins)
+
+    def allows(self, request: web.Request) -> bool:
+        """Whether the request's page (its Origin header) may open a session."""
+        return self.policy.allows(request.headers["Origin"], _request_own_origin(request))
+
+    def headers(self, request: web.Request) -> dict[str, str]:
+        origin = request.headers.get("Origin")
+        return allowing(origin) if origin is not None else {}
+
+    def preflight(self, request: web.Request) -> dict[str, str]:
+        return {**self.headers(request), **_preflight_answer(request, ENGINE_METHODS)}
 
 
 def cors_middleware(settings: Settings) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
@@ -72,37 +96,20 @@ def cors_middleware(settings: Settings) -> Callable[[web.Request, Handler], Awai
         origin = request.headers.get("Origin")
         if origin is None:
             return await handler(request)
-        own = _own_origin(request.scheme, request.host, request.headers.get("X-Forwarded-Proto"))
-        if not policy.allows(origin, own):
+        if not policy.allows(origin, _request_own_origin(request)):
             error = GameError(
                 "FORBIDDEN", f"origin {origin} is not allowed; the server's CORS_ORIGINS lists the allowed ones"
             )
             return web.json_response(error.body(), status=403)
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-            response: web.StreamResponse = web.Response(
-                status=204,
-                headers={
-                    "Access-Control-Allow-Methods": ALLOWED_METHODS,
-                    "Access-Control-Allow-Headers": request.headers.get(
-                        "Access-Control-Request-Headers", DEFAULT_ALLOWED_HEADERS
-                    ),
-                    "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
-                },
-            )
+            response: web.StreamResponse = web.Response(status=204, headers=_preflight_answer(request, ALLOWED_METHODS))
         else:
             try:
                 response = await handler(request)
             except web.HTTPException as error:
-                _allow(error, origin)
+                error.headers.update(allowing(origin))
                 raise
-        _allow(response, origin)
+        response.headers.update(allowing(origin))
         return response
 
     return cors
-
-
-def _allow(response: web.StreamResponse, origin: str) -> None:
-    """The page at `origin` may read the answer, with credentials too (Motion Beat's client asks so, twice)."""
-    response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers["Access-Control-Allow-Credentials"] = "true"
-    response.headers["Vary"] = "Origin"

@@ -7,13 +7,13 @@ from __future__ import annotations
 from .. import announce
 from ..controllers import users
 from ..identity.tokens import Identity
-from ..storage.database import Database
-from ..transport.socketio.server import SocketServer
+from .world import World
 
 
-async def sign_out(sio: SocketServer, db: Database, player: Identity) -> int:
+async def sign_out(world: World, player: Identity) -> int:
     """Returns how many connections were closed."""
-    ended = await users.log_out(db, player)
+    sio = world.sio
+    ended = await users.log_out(world.db, player)
     await announce.departures(sio, ended.departures)
     await announce.user_status(sio, player.nickname, False, [left.code for left in ended.departures])
     for sid in ended.sockets:

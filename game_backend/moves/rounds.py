@@ -6,21 +6,20 @@ import asyncio
 from typing import Any
 
 from .. import announce
-from ..config import Settings
 from ..controllers import games
-from ..storage.database import Database
-from ..transport.socketio.server import SocketServer
+from .world import World
 
 TUTORIAL_START_DELAY = 1.0  # seconds
 
 
-async def start(sio: SocketServer, db: Database, settings: Settings, code: str, host: str) -> dict[str, Any]:
+async def start(world: World, code: str, host: str) -> dict[str, Any]:
     """The host starts room `code`'s round; everyone hears `gameStarted<code>`. Returns the game.
 
     In a tutorial room it is heard a second later: Motion Beat's tutorial page listens for it only once the
     start has answered.
     """
-    started = await games.start_game(db, code, host, settings.start_lead_seconds)
+    started = await games.start_game(world.db, code, host, world.settings.start_lead_seconds)
+    sio = world.sio
     if started.tutorial:
         asyncio.get_running_loop().call_later(
             TUTORIAL_START_DELAY, sio.start_background_task, announce.game_started, sio, started.game
@@ -30,6 +29,6 @@ async def start(sio: SocketServer, db: Database, settings: Settings, code: str, 
     return started.game
 
 
-async def leave(sio: SocketServer, db: Database, code: str, nickname: str) -> None:
+async def leave(world: World, code: str, nickname: str) -> None:
     """The player leaves room `code`'s round, if they are in one; the others may start or end without them."""
-    await announce.round_change(sio, await games.leave_round(db, code, nickname))
+    await announce.round_change(world.sio, await games.leave_round(world.db, code, nickname))

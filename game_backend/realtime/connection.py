@@ -94,3 +94,7 @@ class Connections:
 
     def get(self, sid: str) -> Connection | None:
         return self.by_sid.get(sid)
+
+    def players(self) -> list[tuple[str, Identity]]:
+        """(sid, player) of every signed-in connection."""
+        return [(sid, c.identity) for sid, c in list(self.by_sid.items()) if c.identity is not None]

@@ -7,25 +7,18 @@ from __future__ import annotations
 import functools
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..config import Settings
 from ..controllers import users
-from ..edge.shared_limits import SharedLimits
 from ..errors import GameError, internal, unavailable
-from ..operations.metrics import Metrics
-from ..storage.database import Database
+from ..moves.world import World
 from ..storage.deadline import deadline, is_outage
 from ..storage.round_trips import counted
-from ..transport.socketio.server import SocketServer
 from ..validation import parse
 from . import lifecycle
 from .connection import Connection, Connections, not_signed_in
 from .ghosts import Ghosts
-from .presence import Presence
-from .recovery import RoomJournal
 from .router import Ack, EventContext, EventRouter, Route
 
 log = logging.getLogger(__name__)
@@ -88,48 +81,34 @@ def _log_refusal(event: str, sid: str, connection: Connection, error: GameError,
 class Dispatcher:
     """Registers routes on a Socket.IO server and runs each event through the same checks."""
 
-    def __init__(
-        self,
-        sio: SocketServer,
-        settings: Settings,
-        database: Callable[[], Database],
-        *,
-        journal: RoomJournal | None = None,
-        limits: SharedLimits | None = None,
-        metrics: Metrics | None = None,
-    ) -> None:
-        self.sio = sio
-        self.settings = settings
-        self.database = database
+    def __init__(self, world: World) -> None:
+        self.world = world
+        # What only this process knows: its open connections, the departures the database could not take
+        # yet (sid -> nickname), and the session ids of refused connections the database may record late.
         self.connections = Connections()
-        self.process = uuid.uuid4().hex  # this server process, as its lease and its players' sockets name it
-        self.presence = Presence(sio)
-        self.unrecorded: dict[str, str] = {}  # departures the database could not take yet: sid -> nickname
-        self.ghosts = Ghosts()  # session ids of refused connections the database may record late
-        self.journal = journal  # with CONNECTION_RECOVERY
-        self.limits = limits  # with REDIS_URL: per-address limits across processes
-        self.metrics = metrics  # with METRICS
+        self.unrecorded: dict[str, str] = {}
+        self.ghosts = Ghosts()
 
     def attach(self, router: EventRouter) -> None:
         for name, route in router.routes.items():
             if route.inline:
-                self.sio.on_inline(name, self._dispatcher(name, route))
+                self.world.sio.on_inline(name, self._dispatcher(name, route))
             else:
-                self.sio.on(name, self._dispatcher(name, route))
+                self.world.sio.on(name, self._dispatcher(name, route))
         if router.on_connect is not None:
             on_connect = router.on_connect
 
             async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> dict[str, Any] | None:
                 return await on_connect(self, sid, environ, auth)
 
-            self.sio.on("connect", connect)
+            self.world.sio.on("connect", connect)
         if router.on_disconnect is not None:
             on_disconnect = router.on_disconnect
 
             async def disconnect(sid: str, reason: Any = None) -> None:
                 await on_disconnect(self, sid, reason)
 
-            self.sio.on("disconnect", disconnect)
+            self.world.sio.on("disconnect", disconnect)
 
     def answer_unknown_events(self) -> None:
         """An event no handler is registered for still gets its one ack, UNKNOWN_EVENT, after the same rate limit
@@ -139,23 +118,23 @@ class Dispatcher:
         async def unknown(event: str, sid: str, *args: Any) -> Ack | None:
             return await dispatch(sid, event)
 
-        self.sio.on("*", unknown)
+        self.world.sio.on("*", unknown)
 
     def count_rate_limited(self, kind: str) -> None:
-        if self.metrics is not None:
-            self.metrics.rate_limited.labels(kind).inc()
+        if self.world.metrics is not None:
+            self.world.metrics.rate_limited.labels(kind).inc()
 
     def commands_counter(self, moment: str) -> Callable[[int], None] | None:
         """Where a request's database commands are counted (with METRICS on), under `moment`."""
-        return None if self.metrics is None else functools.partial(self.metrics.database_commands, moment)
+        return None if self.world.metrics is None else functools.partial(self.world.metrics.database_commands, moment)
 
     def count_refused_connection(self, code: str) -> None:
-        if self.metrics is not None:
-            self.metrics.refused_connections.labels(code).inc()
+        if self.world.metrics is not None:
+            self.world.metrics.refused_connections.labels(code).inc()
 
     def socket_census(self) -> list[tuple[str, bool]]:
         """(transport, signed in) of each open connection, for the metrics."""
-        manager, sessions = self.sio.manager, self.sio.eio
+        manager, sessions = self.world.sio.manager, self.world.sio.eio
         census = []
         for sid, connection in list(self.connections.by_sid.items()):
             eio_sid = manager.eio_sid_from_sid(sid, "/")
@@ -167,7 +146,7 @@ class Dispatcher:
     async def bind_by_signin(self, sid: str, connection: Connection, nickname: str | None) -> None:
         """MOTION_BEAT_COMPAT: an anonymous connection acting as `nickname` is that player's, if they hold a
         live sign-in from the connection's address (users.claim_by_signin); otherwise NOT_AUTHENTICATED."""
-        identity = await users.claim_by_signin(self.database(), nickname, connection.address) if nickname else None
+        identity = await users.claim_by_signin(self.world.db, nickname, connection.address) if nickname else None
         if identity is None:
             raise GameError("NOT_AUTHENTICATED", "sign in first (from this address), or connect with auth {token}")
         log.info("%s's anonymous connection %s is bound by their sign-in from %s", nickname, sid, connection.address)
@@ -187,14 +166,14 @@ class Dispatcher:
                 if refused is not None:
                     self.count_rate_limited(refused)
                     raise rate_limited()
-                if connection.identity is None and not self.settings.motion_beat_compat:
+                if connection.identity is None and not self.world.settings.motion_beat_compat:
                     raise not_signed_in()  # an anonymous connection only watches: no event of any kind
                 payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
                 if route.inline and connection.identity is not None:
                     # The hot path never waits on the database: no deadline to keep.
                     return await route.handler(EventContext(self, sid, connection), payload)
                 with counted(self.commands_counter(name)):
-                    async with deadline(self.settings.database_timeout):
+                    async with deadline(self.world.settings.database_timeout):
                         if connection.identity is None:
                             await self.bind_by_signin(sid, connection, _nickname_in(payload))
                         return await route.handler(EventContext(self, sid, connection), payload)
@@ -218,7 +197,7 @@ class Dispatcher:
                 log.exception("%s from %s failed", name, sid, extra={"event": name, "sid": sid, "code": code})
                 return internal().ack()
             finally:
-                if self.metrics is not None:
-                    self.metrics.event_handled(name, code, time.perf_counter() - started)
+                if self.world.metrics is not None:
+                    self.world.metrics.event_handled(name, code, time.perf_counter() - started)
 
         return dispatch

@@ -26,7 +26,7 @@ OK: Ack = {"ok": True}
 
 @router.event("startGame", CodeBody)
 async def start_game(ctx: EventContext, payload: CodeBody) -> Ack:
-    return {"ok": True, "game": await rounds.start(ctx.sio, ctx.db, ctx.settings, payload.code, ctx.nickname)}
+    return {"ok": True, "game": await rounds.start(ctx.world, payload.code, ctx.nickname)}
 
 
 @router.event("clockSync", ClockSync, inline=True)
@@ -74,13 +74,13 @@ async def press(ctx: EventContext, payload: Press) -> Ack:
     played = _playing(ctx, payload.nickname or ctx.nickname, payload.code)
     if payload.instrument is not None and payload.instrument != played.instrument:
         raise GameError("NOT_YOUR_INSTRUMENT", f"you play {played.instrument}, not {payload.instrument}")
-    if await played.started(ctx.dispatcher.database, ctx.settings.database_timeout) is None:
+    if await played.started(ctx.world.database, ctx.settings.database_timeout) is None:
         raise GameError("ROUND_NOT_STARTED", "the round starts once every player has loaded")
     at = round(payload.at)
     problem = presses.time_problem(at, played.elapsed(), played.entry.part.ends_at)
     if problem is not None:
         raise GameError("PRESS_OUT_OF_TIME", problem)
-    judged = played.press(at, payload.motion, ctx.dispatcher.database, ctx.settings.database_timeout)
+    judged = played.press(at, payload.motion, ctx.world.database, ctx.settings.database_timeout)
     await announce.live_score(
         ctx.sio, played.code, ctx.nickname, (judged.score, judged.combo, played.instrument, judged.kind), ctx.sid
     )
@@ -96,7 +96,7 @@ async def hit(ctx: EventContext, payload: Hit) -> Ack:
     else:
         score, combo = payload.currentScore, payload.combo
         if score or combo:
-            await played.started(ctx.dispatcher.database, ctx.settings.database_timeout)
+            await played.started(ctx.world.database, ctx.settings.database_timeout)
             bound = played.reported_bound()
             if score > bound:
                 raise score_impossible(score, bound)
@@ -125,7 +125,7 @@ async def game_ended(ctx: EventContext, payload: GameEnded) -> Ack:
         saved = await games.judged_score(ctx.db, code, ctx.nickname)  # a second connection's presses count too
         score, judged = (played.judge.score if saved is None else saved), True
     else:
-        await played.started(ctx.dispatcher.database, timeout)
+        await played.started(ctx.world.database, timeout)
         bound = played.reported_bound()
         if payload.score > bound:
             raise score_impossible(payload.score, bound)

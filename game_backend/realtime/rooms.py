@@ -55,5 +55,5 @@ async def change_song(ctx: EventContext, payload: ChangeSong) -> Ack:
 
 @router.event("leaveRoom", RoomCode)
 async def leave_room(ctx: EventContext, code: str) -> Ack:
-    await seats.leave(ctx.sio, ctx.db, ctx.connection.user, code)
+    await seats.leave(ctx.world, ctx.connection.user, code)
     return {"ok": True}

@@ -17,6 +17,7 @@ from .. import announce
 from ..config import Settings
 from ..controllers import users
 from ..errors import GameError, not_in_room
+from ..moves.world import World
 from ..storage.database import Database
 from ..transport.socketio.server import SocketServer
 from .connection import Connection
@@ -33,23 +34,27 @@ DisconnectHandler = Callable[["Dispatcher", str, Any], Awaitable[None]]
 
 @dataclass
 class EventContext:
-    """What a handler may use: the server, the database, the settings (all through the dispatcher) and the caller."""
+    """What a handler may use: the world the moves act on (through the dispatcher) and the caller."""
 
     dispatcher: Dispatcher
     sid: str
     connection: Connection
 
     @property
+    def world(self) -> World:
+        return self.dispatcher.world
+
+    @property
     def sio(self) -> SocketServer:
-        return self.dispatcher.sio
+        return self.dispatcher.world.sio
 
     @property
     def db(self) -> Database:
-        return self.dispatcher.database()
+        return self.dispatcher.world.db
 
     @property
     def settings(self) -> Settings:
-        return self.dispatcher.settings
+        return self.dispatcher.world.settings
 
     @property
     def nickname(self) -> str:

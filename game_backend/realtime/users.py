@@ -15,5 +15,5 @@ async def login(ctx: EventContext, nickname: str) -> Ack:
     connection to the player it names, if they signed in from its address)."""
     ctx.connection.require_self(nickname)
     # Those who care hear it: the player's friends, their room, and the caller itself.
-    ctx.dispatcher.presence.changed(nickname, True, [ctx.sid, *announce.game_rooms(ctx.sio, ctx.sid)])
+    ctx.world.presence.changed(nickname, True, [ctx.sid, *announce.game_rooms(ctx.sio, ctx.sid)])
     return {"ok": True, "nickname": nickname}

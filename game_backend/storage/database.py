@@ -58,7 +58,7 @@ class Database:
         self.rankings = self.db["rankings"]
         self.processes = self.db["processes"]
         self.leases = self.db["leases"]
-        self.room_events = self.db["room_events"]  # kept for connection state recovery (realtime/recovery.py)
+        self.room_events = self.db["room_events"]  # kept for connection state recovery (moves/recovery.py)
         # Request batchers (game_backend.batching) of the controllers that group their writes, by name.
         self.batchers: dict[str, Any] = {}
 

@@ -10,7 +10,7 @@ import socketio
 from aiohttp import web
 
 from game_backend.app import create_app
-from game_backend.app_keys import SIO
+from game_backend.app_keys import WORLD
 from game_backend.config import Settings
 from game_backend.storage.database import Database
 from game_backend.testing import rest
@@ -123,7 +123,7 @@ async def test_the_default_client_really_upgrades_to_websocket(
     app_server: tuple[str, web.Application], client: str
 ) -> None:
     base_url, app = app_server
-    sio: socketio.AsyncServer = app[SIO]
+    sio: socketio.AsyncServer = app[WORLD].sio
     group = JsPlayers(base_url)
     try:
         player = await group.join("upgrader", client=client)

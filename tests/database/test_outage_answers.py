@@ -31,6 +31,7 @@ from game_backend.app import create_socketio_server
 from game_backend.app_keys import SETTINGS
 from game_backend.config import Settings
 from game_backend.identity.tokens import Identity
+from game_backend.moves.world import ServerProcess, World
 from game_backend.realtime.connection import Connection
 from game_backend.realtime.dispatcher import Dispatcher
 from game_backend.realtime.router import EventContext, EventRouter
@@ -59,11 +60,12 @@ ALL = OUTAGES + NOT_OUTAGES
 async def failing_server() -> AsyncIterator[str]:
     """A Socket.IO server and a REST route, each raising `ALL[n]` when asked for `n`."""
     settings = Settings(database_timeout=1.0)
-    sio = create_socketio_server(settings)
+    process = ServerProcess.start(None)
+    sio = create_socketio_server(settings, process)
     app = web.Application(middlewares=[json_errors])
     app[SETTINGS] = settings
     sio.attach(app)
-    dispatcher = Dispatcher(sio, settings, lambda: None)  # type: ignore[arg-type, return-value]
+    dispatcher = Dispatcher(World(settings, sio, lambda: None, process))  # type: ignore[arg-type, return-value]
     router = EventRouter()
 
     @router.connect

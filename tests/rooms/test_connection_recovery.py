@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from motor.motor_asyncio import AsyncIOMotorClient
 
-from game_backend.realtime.recovery import Recovery, offset_of
+from game_backend.moves.recovery import Recovery, offset_of
 from game_backend.testing import rest, running_server
 
 from ..js_players import JsPlayer, JsPlayers

@@ -30,7 +30,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -62,15 +62,27 @@ PAYLOAD_CONTENT_TYPE = "text/plain"
 READ_CHUNK = 65536
 UPGRADE_TIMEOUT = 10.0
 
-OriginCheck = Callable[[web.Request], bool]
+
+class Cors(Protocol):
+    """Which browser pages may use the transport, and the headers that let them read its answers (the app gives
+    the REST routes' own policy: edge/cors.py)."""
+
+    def allows(self, request: web.Request) -> bool: ...
+
+    def headers(self, request: web.Request) -> dict[str, str]: ...
+
+    def preflight(self, request: web.Request) -> dict[str, str]: ...
+
+
 Handler = Callable[..., Awaitable[Any]]
 
 
 class EngineServer:
     """Engine.IO sessions over long-polling and WebSocket, for one aiohttp application.
 
-    `allow_origin(request)` decides whether a browser page from the request's
-    Origin may connect (None: any page). Other keyword arguments that
+    `cors` decides whether a browser page from the request's Origin may connect,
+    and gives the headers that let it read the answers (None: any page may
+    connect, and no page of another origin may read them). Other keyword arguments that
     python-socketio passes to its Engine.IO server (`json`, `logger`,
     `async_handlers`, ...) are accepted and have no effect here.
     """
@@ -84,7 +96,7 @@ class EngineServer:
         ping_interval: float = 25.0,
         ping_timeout: float = 20.0,
         max_http_buffer_size: int = 1_000_000,
-        allow_origin: OriginCheck | None = None,
+        cors: Cors | None = None,
         websocket_compression: bool = False,
         upgrade_timeout: float = UPGRADE_TIMEOUT,
         node: str = "",
@@ -93,7 +105,7 @@ class EngineServer:
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.max_payload = max_http_buffer_size
-        self.allow_origin = allow_origin
+        self.cors = cors
         self.websocket_compression = websocket_compression
         self.upgrade_timeout = upgrade_timeout
         # Every session id (and python-socketio's socket ids, made here too) starts with "<node>.": another
@@ -233,36 +245,36 @@ class EngineServer:
     async def handle_request(self, request: web.Request) -> web.StreamResponse:
         """Every request to the Engine.IO path."""
         origin = request.headers.get("Origin")
-        if origin is not None and self.allow_origin is not None and not self.allow_origin(request):
-            return _error(BAD_REQUEST, f"origin {origin} is not allowed")
+        if origin is not None and self.cors is not None and not self.cors.allows(request):
+            return self._error(BAD_REQUEST, f"origin {origin} is not allowed")
         if request.method == "OPTIONS":
-            return _preflight(request)
+            return web.Response(status=204, headers=self.cors.preflight(request) if self.cors else {})
         query = request.query
         transport = query.get("transport")
         if transport not in TRANSPORTS:
-            return _error(UNKNOWN_TRANSPORT, request=request)
+            return self._error(UNKNOWN_TRANSPORT, request=request)
         websocket = request.headers.get("Upgrade", "").lower() == "websocket"
         sid = query.get("sid")
         if sid is None:
             if request.method != "GET":
-                return _error(BAD_HANDSHAKE_METHOD, request=request)
+                return self._error(BAD_HANDSHAKE_METHOD, request=request)
             if query.get("EIO") != "4":
-                return _error(UNSUPPORTED_PROTOCOL_VERSION, request=request)
+                return self._error(UNSUPPORTED_PROTOCOL_VERSION, request=request)
             if transport == "websocket":
-                return await self._open_websocket(request) if websocket else _error(BAD_REQUEST, request=request)
+                return await self._open_websocket(request) if websocket else self._error(BAD_REQUEST, request=request)
             return await self._open_polling(request)
         session = self.sockets.get(sid)
         if session is None:
-            return _error(UNKNOWN_SID, request=request)
+            return self._error(UNKNOWN_SID, request=request)
         if transport == "websocket":
-            return await self._upgrade(request, session) if websocket else _error(BAD_REQUEST, request=request)
+            return await self._upgrade(request, session) if websocket else self._error(BAD_REQUEST, request=request)
         if session.link is not None:
-            return _error(BAD_REQUEST, "the session has moved to its WebSocket", request=request)
+            return self._error(BAD_REQUEST, "the session has moved to its WebSocket", request=request)
         if request.method == "GET":
             return await self._poll(request, session)
         if request.method == "POST":
             return await self._post(request, session)
-        return _error(BAD_REQUEST, f"{request.method} is not a long-polling request", request=request)
+        return self._error(BAD_REQUEST, f"{request.method} is not a long-polling request", request=request)
 
     async def _open(self, request: web.Request, upgrades: list[str]) -> Session | None:
         """A new session: its OPEN packet queued first, then python-socketio's `connect` handler asked."""
@@ -290,9 +302,9 @@ class EngineServer:
     async def _open_polling(self, request: web.Request) -> web.StreamResponse:
         session = await self._open(request, ["websocket"])
         if session is None:
-            return _error(FORBIDDEN, request=request)
+            return self._error(FORBIDDEN, request=request)
         session.start_heartbeat()
-        return _payload(request, await session.poll() or [])
+        return self._payload(request, await session.poll() or [])
 
     async def _open_websocket(self, request: web.Request) -> web.StreamResponse:
         link = await WebSocketLink.accept(request, self.max_payload, self.websocket_compression, self.writer)
@@ -323,20 +335,20 @@ class EngineServer:
     async def _poll(self, request: web.Request, session: Session) -> web.StreamResponse:
         packets = await session.poll()
         if packets is None:
-            return _error(
+            return self._error(
                 BAD_REQUEST,
                 "a GET out of turn (a second one while one waits, or one after the upgrade)",
                 request=request,
             )
-        return _payload(request, packets)
+        return self._payload(request, packets)
 
     async def _post(self, request: web.Request, session: Session) -> web.StreamResponse:
         if session.posting:
             await session.close(Reason.TRANSPORT_ERROR)
-            return _error(BAD_REQUEST, "a second POST while one was being read", request=request)
+            return self._error(BAD_REQUEST, "a second POST while one was being read", request=request)
         if request.content_type == "application/octet-stream":
             await session.close(Reason.TRANSPORT_ERROR)
-            return _error(BAD_REQUEST, "protocol v4 sends binary packets in base64", request=request)
+            return self._error(BAD_REQUEST, "protocol v4 sends binary packets in base64", request=request)
         session.posting = True
         try:
             body = await self._read_body(request)
@@ -347,26 +359,26 @@ class EngineServer:
             return web.json_response(
                 {"code": BAD_REQUEST, "message": f"a payload is at most {self.max_payload} bytes"},
                 status=413,
-                headers=_cors_headers(request),
+                headers=self._cors_headers(request),
             )
         if isinstance(body, TimeoutError):
             await session.close(Reason.TRANSPORT_ERROR)
             return web.json_response(
                 {"code": BAD_REQUEST, "message": "the payload did not arrive in time"},
                 status=408,
-                headers=_cors_headers(request),
+                headers=self._cors_headers(request),
             )
         try:
             packets = decode_payload(body.decode("utf-8"))
         except (MalformedPacket, UnicodeDecodeError) as error:
             log.info("closing session %s: a malformed payload (%s)", session.sid, error)
             await session.close(Reason.TRANSPORT_ERROR)
-            return _error(BAD_REQUEST, "a malformed payload", request=request)
+            return self._error(BAD_REQUEST, "a malformed payload", request=request)
         for kind, data in packets:
             if session.closed:
                 break
             await session.receive(kind, data)
-        return web.Response(text="ok", content_type="text/html", headers=_cors_headers(request))
+        return web.Response(text="ok", content_type="text/html", headers=self._cors_headers(request))
 
     async def _read_body(self, request: web.Request) -> bytes | TimeoutError | None:
         """The POST body, or None when it is over the size limit, or TimeoutError when it comes too slowly."""
@@ -384,6 +396,23 @@ class EngineServer:
         except TimeoutError as error:
             return error
         return b"".join(chunks)
+
+    def _cors_headers(self, request: web.Request) -> dict[str, str]:
+        return self.cors.headers(request) if self.cors is not None else {}
+
+    def _payload(self, request: web.Request, packets: list[Encoded]) -> web.Response:
+        headers = self._cors_headers(request)
+        headers["Cache-Control"] = "no-store"
+        return web.Response(
+            text=encode_payload(packets), content_type=PAYLOAD_CONTENT_TYPE, charset="utf-8", headers=headers
+        )
+
+    def _error(self, code: int, message: str | None = None, *, request: web.Request | None = None) -> web.Response:
+        status = 403 if code == FORBIDDEN else 400
+        headers = self._cors_headers(request) if request is not None else {}
+        return web.json_response(
+            {"code": code, "message": message or ERROR_MESSAGES[code]}, status=status, headers=headers
+        )
 
 
 class RequestEnviron(Mapping[str, Any]):
@@ -423,34 +452,3 @@ class RequestEnviron(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return 6 + len(self.request.headers)
-
-
-def _cors_headers(request: web.Request) -> dict[str, str]:
-    """A browser page's origin, once allowed, may read the answer (with credentials, as socket.io-client can ask)."""
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return {}
-    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
-
-
-def _preflight(request: web.Request) -> web.Response:
-    headers = _cors_headers(request)
-    headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    requested = request.headers.get("Access-Control-Request-Headers")
-    if requested:
-        headers["Access-Control-Allow-Headers"] = requested
-    return web.Response(status=204, headers=headers)
-
-
-def _payload(request: web.Request, packets: list[Encoded]) -> web.Response:
-    headers = _cors_headers(request)
-    headers["Cache-Control"] = "no-store"
-    return web.Response(
-        text=encode_payload(packets), content_type=PAYLOAD_CONTENT_TYPE, charset="utf-8", headers=headers
-    )
-
-
-def _error(code: int, message: str | None = None, *, request: web.Request | None = None) -> web.Response:
-    status = 403 if code == FORBIDDEN else 400
-    headers = _cors_headers(request) if request is not None else {}
-    return web.json_response({"code": code, "message": message or ERROR_MESSAGES[code]}, status=status, headers=headers)

@@ -58,7 +58,7 @@ class RoomIndex:
 
 
 class Journal(Protocol):
-    """Connection state recovery's record of emits (realtime/recovery.py): appends an offset to each one's args."""
+    """Connection state recovery's record of emits (moves/recovery.py): appends an offset to each one's args."""
 
     def stamp(self, namespace: str, room: Any, event: str, args: list[Any]) -> None: ...
 

@@ -18,8 +18,9 @@ Node.js server, which passes the protocol's test suite) part ways:
 - The connect timeout (`_handle_eio_connect`): a session that joins no
   namespace within `connect_timeout` seconds is closed, as Node's
   `connectTimeout` does. And a session that joins and leaves namespaces over
-  and over (each join runs the connect handler) is closed past
-  NAMESPACE_JOINS_BURST joins, refilled at NAMESPACE_JOINS_PER_SECOND.
+  and over (each join runs the connect handler) is closed once its
+  `join_limit` (a token bucket per session, given by the app: edge/ratelimit.py)
+  has no token left.
 
 Each of these overrides one of python-socketio's own methods, named in
 SEAM; tests/transport/test_socketio_seam.py fails if a python-socketio release moves
@@ -30,9 +31,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import socketio
 from socketio import exceptions
@@ -56,8 +56,11 @@ SEAM = {
     "_trigger_event": ("self", "event", "namespace", "args"),
 }
 DEFAULT_CONNECT_TIMEOUT = 45.0  # seconds, as the Node server's default
-NAMESPACE_JOINS_BURST = 10
-NAMESPACE_JOINS_PER_SECOND = 0.5
+
+
+class Bucket(Protocol):
+    def take(self) -> bool:
+        """Spend one token; False when there is none left."""
 
 
 class _PartialBinary:
@@ -72,9 +75,16 @@ class _PartialBinary:
 
 
 class SocketServer(socketio.AsyncServer):
-    """A python-socketio server on EngineServer. `connect_timeout` and the Engine.IO options are keyword arguments."""
+    """A python-socketio server on EngineServer. `connect_timeout`, `join_limit` (a new bucket for each session's
+    namespace joins; None: no limit) and the Engine.IO options are keyword arguments."""
 
-    def __init__(self, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        join_limit: Callable[[], Bucket] | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
         self.eio: EngineServer
         self._inline_events: set[str] = set()
@@ -82,7 +92,8 @@ class SocketServer(socketio.AsyncServer):
         self._loads = self.packet_class.json.loads
         self._partial: dict[str, _PartialBinary] = {}
         self._namespace_timers: dict[str, asyncio.TimerHandle] = {}
-        self._joins: dict[str, tuple[float, float]] = {}  # eio sid -> (tokens left, when counted)
+        self._join_limit = join_limit
+        self._joins: dict[str, Bucket] = {}  # eio sid -> its namespace joins
 
     def on_inline(self, event: str, handler: Callable[..., Awaitable[Any]]) -> None:
         """Register `handler` for `event`, to run in the task that read the packet: for a handler that never waits
@@ -190,14 +201,13 @@ class SocketServer(socketio.AsyncServer):
         await self.eio.disconnect(eio_sid)
 
     def _may_join(self, eio_sid: str) -> bool:
-        """Spend one of the session's namespace joins (a token bucket); False when it has none left."""
-        moment = time.monotonic()
-        tokens, counted = self._joins.get(eio_sid, (NAMESPACE_JOINS_BURST, moment))
-        tokens = min(NAMESPACE_JOINS_BURST, tokens + (moment - counted) * NAMESPACE_JOINS_PER_SECOND)
-        if tokens < 1:
-            return False
-        self._joins[eio_sid] = (tokens - 1, moment)
-        return True
+        """Spend one of the session's namespace joins; False when it has none left."""
+        if self._join_limit is None:
+            return True
+        bucket = self._joins.get(eio_sid)
+        if bucket is None:
+            bucket = self._joins[eio_sid] = self._join_limit()
+        return bucket.take()
 
     def _serves(self, namespace: str) -> bool:
         return (

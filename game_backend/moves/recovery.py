@@ -31,7 +31,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import PyMongoError
 
-from ..controllers.rooms import CODE_ALPHABET, CODE_LENGTH
+from ..room_codes import is_room_code
 from ..storage.database import Database
 from ..storage.deadline import detached
 from ..storage.documents import now
@@ -76,10 +76,6 @@ def offset_of(packet: str) -> str | None:
     return candidate if start > 0 and OFFSET.fullmatch(candidate) else None
 
 
-def _is_room_code(room: Any) -> bool:
-    return isinstance(room, str) and len(room) == CODE_LENGTH and all(c in CODE_ALPHABET for c in room)
-
-
 class RoomJournal:
     """Stamps every emit with an offset and keeps game rooms' events for replay (the client manager calls `stamp`)."""
 
@@ -106,7 +102,7 @@ class RoomJournal:
     def stamp(self, namespace: str, room: Any, event: str, args: list[Any]) -> None:
         """Append the offset to `args`; keep the event for each game room (named by its code) it went to."""
         offset = self.next_offset()
-        codes = [name for name in ([room] if isinstance(room, str) else room or []) if _is_room_code(name)]
+        codes = [name for name in ([room] if isinstance(room, str) else room or []) if is_room_code(name)]
         if namespace == "/" and codes and not event.startswith(UNSTORED_PREFIXES):
             moment = now()
             self._pending += [
