@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The hot path compiled with mypyc beside its sources (game_backend/compiled.py names the modules; setup.py builds
+# them). Built again whenever one of them changes; until then the server runs them as pure Python.
+HOT_STAMP := build/.hot-path-compiled
+HOT_SOURCES := $(shell sed -n 's/^    "\(game_backend\.[a-z_.]*\)",$$/\1/p' game_backend/compiled.py | tr . / | sed 's/$$/.py/')
 # npm packages: the socket.io-client bundle the server serves (top level), and the Node players and examples
 # (tests/js), which install the JavaScript test package js/testing as a copy.
 # Each stamp lives inside the node_modules that `npm ci` recreates, so npm runs again only when its lockfile changes.
@@ -23,8 +27,19 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -r requirements.lock
-	@$(PY) -m pip install --quiet --no-deps -e .
+	@GAME_BACKEND_COMPILE=0 $(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+$(HOT_STAMP): $(STAMP) setup.py game_backend/compiled.py $(HOT_SOURCES)
+	@command -v cc >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		echo "==> installing a C compiler (apt-get install gcc)" && apt-get update -qq && \
+		apt-get install -y -qq gcc >/dev/null; } || \
+		{ echo "error: a C compiler is needed to compile the hot path (apt-get install gcc)"; exit 1; }
+	@echo "==> compiling the hot path with mypyc (about a minute; GAME_BACKEND_PURE=1 runs the pure-Python twin)"
+	@$(PY) setup.py --quiet build_ext --inplace >build-hot-path.log 2>&1 || \
+		{ tail -30 build-hot-path.log; echo "error: compiling the hot path failed (build-hot-path.log)"; exit 1; }
+	@rm -f build-hot-path.log
+	@touch $@
 
 lock: $(STAMP)
 	@$(PY) -m pip install --quiet pip-tools
@@ -64,19 +79,21 @@ system-tools:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-run: $(STAMP) $(CLIENT_STAMP)
+run: $(HOT_STAMP) $(CLIENT_STAMP)
 	$(PY) -m game_backend --data-dir .data/db
 
 # First the lint, the format check and the strict type check of game_backend/ (in pyproject.toml), then the tests:
 # two workers (pytest-xdist), each with its own SecantusDB: most tests wait on sockets and timers, not the CPU.
-test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP) system-tools
+# The whole suite runs the compiled hot path; the transport and protocol tests run again on its pure-Python twin.
+test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP) system-tools $(HOT_STAMP)
 	$(PY) -m ruff check game_backend
 	$(PY) -m ruff format --check game_backend
 	$(PY) -m mypy
 	$(PY) -m pytest -n 2
+	GAME_BACKEND_PURE=1 $(PY) -m pytest -n 2 -q tests/transport tests/operations/test_compiled.py
 
 # Benchmarks against the Node socket.io peer (see the README's Benchmarks section). BENCH=full for the long run.
-bench: $(STAMP) $(BENCH_STAMP)
+bench: $(HOT_STAMP) $(BENCH_STAMP)
 	$(PY) bench/run.py $(if $(filter full,$(BENCH)),--full)
 
 bench-full: $(STAMP) $(BENCH_STAMP)

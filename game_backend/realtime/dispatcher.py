@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ..controllers import users
@@ -98,7 +98,7 @@ class Dispatcher:
         if router.on_connect is not None:
             on_connect = router.on_connect
 
-            async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> dict[str, Any] | None:
+            async def connect(sid: str, environ: Mapping[str, Any], auth: Any = None) -> dict[str, Any] | None:
                 return await on_connect(self, sid, environ, auth)
 
             self.world.sio.on("connect", connect)

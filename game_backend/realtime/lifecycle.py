@@ -27,6 +27,7 @@ apply it late, is laid to rest by the sweep (ghosts.py).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from socketio.exceptions import ConnectionRefusedError as Refused
@@ -49,7 +50,7 @@ router = EventRouter()
 
 
 @router.connect
-async def connect(dispatcher: Dispatcher, sid: str, environ: dict[str, Any], auth: Any) -> dict[str, Any] | None:
+async def connect(dispatcher: Dispatcher, sid: str, environ: Mapping[str, Any], auth: Any) -> dict[str, Any] | None:
     """Take a connection (and, with a token, its player's arrival); returns the CONNECT packet's extra fields."""
     world = dispatcher.world
     settings = world.settings

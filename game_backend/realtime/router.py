@@ -9,7 +9,7 @@ found by the same search. `EventContext` is what a handler may use.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 Ack = dict[str, Any]
 Handler = Callable[["EventContext", Any], Awaitable[Ack | None]]
 # A connect handler may return more fields for the client's CONNECT packet.
-ConnectHandler = Callable[["Dispatcher", str, dict[str, Any], Any], Awaitable[dict[str, Any] | None]]
+ConnectHandler = Callable[["Dispatcher", str, Mapping[str, Any], Any], Awaitable[dict[str, Any] | None]]
 DisconnectHandler = Callable[["Dispatcher", str, Any], Awaitable[None]]
 
 

@@ -18,6 +18,7 @@ ALLOWED = {
     "identity": {"config", "errors"},
     "validation": {"errors", "room_codes"},
     "room_codes": set(),
+    "compiled": set(),
     "judging": set(),
     "controllers": {"storage", "errors", "identity", "judging", "room_codes"},
     "announce": {"controllers", "room_codes"},

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .packets import (
     CLOSE,
@@ -52,11 +52,11 @@ UPGRADE_NOOP_DELAY = 0.1
 class Reason:
     """Why a session ended, as python-socketio passes it on to the `disconnect` handler."""
 
-    CLIENT_DISCONNECT = "client disconnect"
-    SERVER_DISCONNECT = "server disconnect"
-    PING_TIMEOUT = "ping timeout"
-    TRANSPORT_CLOSE = "transport close"
-    TRANSPORT_ERROR = "transport error"
+    CLIENT_DISCONNECT: Final = "client disconnect"
+    SERVER_DISCONNECT: Final = "server disconnect"
+    PING_TIMEOUT: Final = "ping timeout"
+    TRANSPORT_CLOSE: Final = "transport close"
+    TRANSPORT_ERROR: Final = "transport error"
 
 
 OPEN_STATE, CLOSING_STATE, CLOSED_STATE = "open", "closing", "closed"

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 import socketio
@@ -104,7 +104,7 @@ class SocketServer(socketio.AsyncServer):
     def _engineio_server_class(self) -> type[EngineServer]:
         return EngineServer
 
-    async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> None:
+    async def _handle_eio_connect(self, eio_sid: str, environ: Mapping[str, Any]) -> None:
         await super()._handle_eio_connect(eio_sid, environ)
         self._namespace_timers[eio_sid] = asyncio.get_running_loop().call_later(
             self.connect_timeout, self._no_namespace_joined, eio_sid
