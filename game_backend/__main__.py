@@ -13,6 +13,7 @@ from importlib.metadata import version
 
 from aiohttp import web
 
+from . import compiled
 from .app import DatabaseUnavailable, create_app
 from .config import SECURITY_SETTINGS, SettingError, Settings, declared, misspelled, problems
 from .operations.logs import configure_logging
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingError as error:
         return fail(str(error), MISCONFIGURED)
     configure_logging(settings.log_level, settings.log_format)
+    log.info("hot path: %s", compiled.variant())
     for name, meant in misspelled(os.environ):
         if settings.production and meant in SECURITY_SETTINGS:
             return fail(

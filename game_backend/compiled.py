@@ -66,11 +66,11 @@ def _why_pure() -> str | None:
     """Why the pure-Python twin runs (None: the compiled hot path does)."""
     if os.environ.get(PURE_VARIABLE, "") not in ("", "0"):
         return f"{PURE_VARIABLE} is set"
-    built = [_extension_of(module) for module in (*MODULES, GROUP + "__mypyc")]
-    if any(extension is None for extension in built):
+    code = _extension_of(GROUP + "__mypyc")  # all the compiled code; each module's own extension only points to it
+    if code is None or any(_extension_of(module) is None for module in MODULES):
         return "the compiled modules are not built"
-    oldest = min(extension.stat().st_mtime for extension in built if extension is not None)
-    changed = [module for module in MODULES if source_of(module).stat().st_mtime > oldest]
+    built_at = code.stat().st_mtime
+    changed = [module for module in MODULES if source_of(module).stat().st_mtime > built_at]
     if changed:
         return f"{changed[0]} changed since the build (run make to rebuild)"
     return None
