@@ -15,17 +15,14 @@ Emits that carry a callback are the library's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any, Protocol
 
 import socketio
 from socketio import packet
 
-from ..engineio.packets import MESSAGE
-from ..engineio.websocket import message_frame
+from .delivery import Parts, deliver
 from .packets import encode_event, has_binary
-
-Parts = list[str | bytes]  # an encoded Socket.IO packet: its text, then its binary attachments
 
 
 class RoomIndex:
@@ -114,29 +111,16 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
         encoded = self.server.packet_class(packet.EVENT, namespace=namespace, data=[event, *args]).encode()
         return encoded if isinstance(encoded, list) else [encoded]
 
-    def deliver(self, namespace: str, room: Any, skip: Iterable[str], parts: Parts) -> None:
+    def deliver(self, namespace: str, room: Any, skip: Container[str], parts: Parts) -> None:
         """Write an encoded packet to this process's sockets in `room` (a name, a list of names, or None: all)."""
         if namespace not in self.rooms:
             return
-        text = MESSAGE + parts[0] if isinstance(parts[0], str) else parts[0]
-        frame = message_frame(text) if len(parts) == 1 else None
-        sessions = self.server.eio.sockets
         if isinstance(room, str) or room is None:
             # One room (or everyone, the room None): its members, read in place rather than copied.
-            members = self.rooms[namespace].get(room, {}).items()
+            members: Iterable[tuple[str, str]] = self.rooms[namespace].get(room, {}).items()
         else:
             members = self.get_participants(namespace, room)
-        delivered = 0
-        for sid, eio_sid in members:
-            session = sessions.get(eio_sid)
-            if session is None or sid in skip:
-                continue
-            delivered += 1
-            if frame is not None and session.write_frame(frame):
-                continue
-            session.send(text)
-            for attachment in parts[1:]:
-                session.send(attachment)
+        delivered = deliver(members, self.server.eio.sockets, skip, parts)
         if self.metrics is not None:
             self.metrics.delivered.inc(delivered)
 
