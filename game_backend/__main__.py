@@ -101,7 +101,6 @@ def main(argv: list[str] | None = None) -> int:
     except SettingError as error:
         return fail(str(error), MISCONFIGURED)
     configure_logging(settings.log_level, settings.log_format)
-    log.info("hot path: %s", compiled.variant())
     for name, meant in misspelled(os.environ):
         if settings.production and meant in SECURITY_SETTINGS:
             return fail(
@@ -115,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(wrong[0], MISCONFIGURED)
     if settings.port != 0 and not _port_is_free(settings.host, settings.port):
         return fail(port_taken(settings))
+    log.info("hot path: %s", compiled.variant())
     try:
         if ephemeral:
             new_event_loop(settings).run_until_complete(serve_ephemeral(settings))
