@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml requirements.lock
 		{ echo "error: Python 3.11+ is needed; set PYTHON=python3.11 (or newer)"; exit 1; }
 	@echo "==> creating the virtual environment in $(VENV) and installing game_backend from requirements.lock"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet --upgrade pip "setuptools>=68"  # setuptools: make builds the hot path in place
 	@$(PY) -m pip install --quiet -r requirements.lock
 	@GAME_BACKEND_COMPILE=0 $(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)

@@ -43,6 +43,8 @@ MODULES = (
     "game_backend.edge.ratelimit",
     "game_backend.realtime.connection",
     "game_backend.realtime.dispatcher",
+    "game_backend.realtime.router",
+    "game_backend.realtime.games",
     "game_backend.announce",
     "game_backend.realtime.playing",
     "game_backend.judging.judge",

@@ -171,12 +171,12 @@ class Dispatcher:
                 payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
                 if route.inline and connection.identity is not None:
                     # The hot path never waits on the database: no deadline to keep.
-                    return await route.handler(EventContext(self, sid, connection), payload)
+                    return await route.handler(EventContext(self.world, sid, connection), payload)
                 with counted(self.commands_counter(name)):
                     async with deadline(self.world.settings.database_timeout):
                         if connection.identity is None:
                             await self.bind_by_signin(sid, connection, _nickname_in(payload))
-                        return await route.handler(EventContext(self, sid, connection), payload)
+                        return await route.handler(EventContext(self.world, sid, connection), payload)
             except GameError as error:
                 code = error.code
                 if code != "RATE_LIMITED" or connection.refused_by_limits == 1:

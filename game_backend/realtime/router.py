@@ -34,27 +34,23 @@ DisconnectHandler = Callable[["Dispatcher", str, Any], Awaitable[None]]
 
 @dataclass
 class EventContext:
-    """What a handler may use: the world the moves act on (through the dispatcher) and the caller."""
+    """What a handler may use: the world the moves act on, and the caller."""
 
-    dispatcher: Dispatcher
+    world: World
     sid: str
     connection: Connection
 
     @property
-    def world(self) -> World:
-        return self.dispatcher.world
-
-    @property
     def sio(self) -> SocketServer:
-        return self.dispatcher.world.sio
+        return self.world.sio
 
     @property
     def db(self) -> Database:
-        return self.dispatcher.world.db
+        return self.world.db
 
     @property
     def settings(self) -> Settings:
-        return self.dispatcher.world.settings
+        return self.world.settings
 
     @property
     def nickname(self) -> str:
