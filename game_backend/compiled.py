@@ -35,6 +35,7 @@ GROUP = "game_backend._hot"  # the extension holding the compiled code; each mod
 PURE_VARIABLE = "GAME_BACKEND_PURE"
 MODULES = (
     "game_backend.transport.engineio.packets",
+    "game_backend.transport.engineio.server",
     "game_backend.transport.engineio.session",
     "game_backend.transport.engineio.websocket",
     "game_backend.transport.socketio.packets",

@@ -19,21 +19,18 @@ which this class provides (tests/transport/test_socketio_seam.py checks it again
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import (
-    AsyncIterator,
     Awaitable,
     Callable,
     Coroutine,
-    Iterator,
-    Mapping,
 )
 from typing import Any, Protocol
 
 from aiohttp import web
 
+from .environ import RequestEnviron
 from .packets import (
     MESSAGE,
     OPEN,
@@ -164,12 +161,9 @@ class EngineServer:
     async def save_session(self, sid: str, session: dict[str, Any]) -> None:
         self.sockets[sid].session = session
 
-    @contextlib.asynccontextmanager
-    async def session(self, sid: str) -> AsyncIterator[dict[str, Any]]:
+    def session(self, sid: str) -> SessionScope:
         """`async with eio.session(sid) as session:` the client's session, saved back on exit."""
-        session = await self.get_session(sid)
-        yield session
-        await self.save_session(sid, session)
+        return SessionScope(self, sid)
 
     def generate_id(self) -> str:
         return new_session_id(self.node)
@@ -415,40 +409,19 @@ class EngineServer:
         )
 
 
-class RequestEnviron(Mapping[str, Any]):
-    """What python-socketio hands the `connect` handler: a WSGI-style view of the opening request.
+class SessionScope:
+    """`EngineServer.session`'s context: the session read on entry, saved back on a clean exit (a class, not
+    an async generator, which the compiled hot path cannot hold)."""
 
-    A view, not a copy: every open session keeps its environ, and copying each
-    header into a dict of its own cost about a kilobyte per socket.
-    """
+    def __init__(self, server: EngineServer, sid: str) -> None:
+        self.server = server
+        self.sid = sid
+        self.data: dict[str, Any] = {}
 
-    __slots__ = ("request",)
+    async def __aenter__(self) -> dict[str, Any]:
+        self.data = await self.server.get_session(self.sid)
+        return self.data
 
-    def __init__(self, request: web.Request) -> None:
-        self.request = request
-
-    def __getitem__(self, key: str) -> Any:
-        request = self.request
-        if key.startswith("HTTP_"):
-            return request.headers[key[5:].replace("_", "-")]
-        if key == "aiohttp.request":
-            return request
-        if key == "REQUEST_METHOD":
-            return request.method
-        if key == "PATH_INFO":
-            return request.path
-        if key == "QUERY_STRING":
-            return request.query_string
-        if key == "REMOTE_ADDR":
-            return request.remote or ""
-        if key == "wsgi.url_scheme":
-            return request.scheme
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[str]:
-        yield from ("aiohttp.request", "REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "REMOTE_ADDR", "wsgi.url_scheme")
-        for name in self.request.headers:
-            yield "HTTP_" + name.upper().replace("-", "_")
-
-    def __len__(self) -> int:
-        return 6 + len(self.request.headers)
+    async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        if kind is None:
+            await self.server.save_session(self.sid, self.data)
