@@ -116,6 +116,8 @@ class EngineServer:
         self._on_message: Handler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.writer = TurnWriter()
+        self._ok: Callable[..., Any] = _no_polling_ok
+        self._InstrumentedAsyncServer__ok: Callable[..., Any] | None = None
 
     # The interface python-socketio uses
 
@@ -190,16 +192,15 @@ class EngineServer:
 
     # python-socketio's Admin UI instrumentation (AsyncServer.instrument) reads two names of python-engineio's
     # server: the session of an id (whose `upgraded` says WebSocket), and `_ok`, which it wraps to count polling
-    # packets (nothing here calls it: this server's polling answers are counted by nobody).
+    # packets (nothing here calls it: this server's polling answers are counted by nobody). It swaps `_ok` for
+    # its wrapper and keeps the original under its own name: both are declared attributes (see __init__), which
+    # the compiled class lets it assign.
 
     def _get_socket(self, sid: str) -> Session:
         session = self.sockets.get(sid)
         if session is None:
             raise KeyError(f"no session {sid}")
         return session
-
-    def _ok(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("python-engineio's _ok: this server answers polling requests itself")
 
     # What sessions call back
 
@@ -407,6 +408,10 @@ class EngineServer:
         return web.json_response(
             {"code": code, "message": message or ERROR_MESSAGES[code]}, status=status, headers=headers
         )
+
+
+def _no_polling_ok(*args: Any, **kwargs: Any) -> None:
+    raise NotImplementedError("python-engineio's _ok: this server answers polling requests itself")
 
 
 class SessionScope:
