@@ -114,18 +114,22 @@ def _world(app: web.Application, settings: Settings) -> World:
     """What the moves act on, built once: this process's identity, its socket server, and what settings add."""
     process = ServerProcess.start(settings.node_id)
     sio = create_socketio_server(settings, process)
+
+    def database() -> Database:
+        return app[DB]
+
     limits = None
     if settings.redis_url:
         limits = SharedLimits(settings.redis_url, settings.redis_channel, process.lease)
         app.on_cleanup.append(lambda _: limits.close())
     journal = None
     if settings.connection_recovery:
-        journal = RoomJournal(process.node, lambda: app[DB], settings.reconnect_grace_seconds)
+        journal = RoomJournal(process.node, database, settings.reconnect_grace_seconds)
         sio.manager.journal = journal
     metrics = Metrics() if settings.metrics else None
     if metrics is not None:
         sio.manager.metrics = metrics
-    return World(settings, sio, lambda: app[DB], process, journal=journal, limits=limits, metrics=metrics)
+    return World(settings, sio, database, process, journal=journal, limits=limits, metrics=metrics)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

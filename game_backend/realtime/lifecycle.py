@@ -128,10 +128,18 @@ async def abandon(dispatcher: Dispatcher, sid: str, identity: Identity) -> None:
 async def bind(
     dispatcher: Dispatcher, sid: str, connection: Connection, identity: Identity, asked: Recovery | None = None
 ) -> bool:
-    """The connection is the player's (see moves.connections.arrive); returns whether it recovered `asked`."""
-    recovered = await connections.arrive(dispatcher.world, sid, identity, asked)
+    """The connection is the player's (see moves.connections.arrive); returns whether it recovered `asked`.
+
+    It acts as the player from the start of the arrival, as it did once the arrival was recorded before the
+    arrival became a move: another event racing this one (MOTION_BEAT_COMPAT's bind by sign-in) must not bind it
+    a second time while the seat is being taken back.
+    """
     connection.identity = identity
-    return recovered
+    try:
+        return await connections.arrive(dispatcher.world, sid, identity, asked)
+    except BaseException:
+        connection.identity = None  # nothing of the arrival stands (see connect's refusals)
+        raise
 
 
 @router.disconnect
