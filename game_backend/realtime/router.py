@@ -32,13 +32,18 @@ ConnectHandler = Callable[["Dispatcher", str, Mapping[str, Any], Any], Awaitable
 DisconnectHandler = Callable[["Dispatcher", str, Any], Awaitable[None]]
 
 
-@dataclass
 class EventContext:
-    """What a handler may use: the world the moves act on, and the caller."""
+    """What a handler may use: the world the moves act on, and the caller.
 
-    world: World
-    sid: str
-    connection: Connection
+    A plain class rather than a dataclass: one is made per event, and mypyc compiles this __init__ but not a
+    dataclass's generated one."""
+
+    __slots__ = ("world", "sid", "connection")
+
+    def __init__(self, world: World, sid: str, connection: Connection) -> None:
+        self.world = world
+        self.sid = sid
+        self.connection = connection
 
     @property
     def sio(self) -> SocketServer:

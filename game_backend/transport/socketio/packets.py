@@ -12,7 +12,6 @@ the connection that sent it, as Node does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK = range(7)
@@ -29,13 +28,17 @@ class MalformedPacket(ValueError):
     """Not a Socket.IO packet a client may send."""
 
 
-@dataclass
 class Decoded:
-    kind: int
-    namespace: str
-    id: int | None
-    data: Any
-    attachments: int = 0
+    """A decoded packet. (A plain class: mypyc compiles its __init__, not a dataclass's generated one.)"""
+
+    __slots__ = ("kind", "namespace", "id", "data", "attachments")
+
+    def __init__(self, kind: int, namespace: str, ack_id: int | None, data: Any, attachments: int = 0) -> None:
+        self.kind = kind
+        self.namespace = namespace
+        self.id = ack_id
+        self.data = data
+        self.attachments = attachments
 
 
 def decode(text: str, loads: Any) -> Decoded:
