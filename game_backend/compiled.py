@@ -40,6 +40,7 @@ MODULES = (
     "game_backend.transport.engineio.websocket",
     "game_backend.transport.socketio.packets",
     "game_backend.transport.socketio.fastjson",
+    "game_backend.transport.socketio.reading",
     "game_backend.transport.socketio.delivery",
     "game_backend.edge.ratelimit",
     "game_backend.realtime.connection",

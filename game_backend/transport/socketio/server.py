@@ -5,12 +5,12 @@ client manager, the handlers. This subclass chooses the Engine.IO server and
 takes over the steps where the library and the Socket.IO protocol (and the
 Node.js server, which passes the protocol's test suite) part ways:
 
-- Reading a packet (`_handle_eio_message`): packets are decoded by
-  packets.decode, and anything socket.io-parser would refuse, or a
-  binary packet over the attachment limits, closes the connection that sent it.
-  Events registered with `on_inline` run in the task that read them instead of a
-  task each (a handler that never waits on I/O gains nothing from one), and
-  straight to their handler.
+- Reading a packet (`_handle_eio_message`, done by reading.PacketReader, which
+  the Engine.IO server calls directly): packets are decoded by packets.decode,
+  and anything socket.io-parser would refuse, or a binary packet over the
+  attachment limits, closes the connection that sent it. Events registered with
+  `on_inline` run in the task that read them instead of a task each (a handler
+  that never waits on I/O gains nothing from one), and straight to their handler.
 - Joining a namespace (`_handle_connect`): an unknown namespace is answered
   `{"message": "Invalid namespace"}`; the CONNECT packet goes out before
   anything the `connect` handler emitted to the socket (held back meanwhile);
@@ -40,6 +40,7 @@ from socketio import exceptions
 from ..engineio.packets import MESSAGE
 from ..engineio.server import EngineServer
 from . import packets
+from .reading import PacketReader, Steps
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +64,6 @@ class Bucket(Protocol):
         """Spend one token; False when there is none left."""
 
 
-class _PartialBinary:
-    """A binary packet waiting for its attachments."""
-
-    __slots__ = ("packet", "attachments", "size")
-
-    def __init__(self, packet: packets.Decoded) -> None:
-        self.packet = packet
-        self.attachments: list[bytes] = []
-        self.size = 0
-
-
 class SocketServer(socketio.AsyncServer):
     """A python-socketio server on EngineServer. `connect_timeout`, `join_limit` (a new bucket for each session's
     namespace joins; None: no limit) and the Engine.IO options are keyword arguments."""
@@ -87,10 +77,16 @@ class SocketServer(socketio.AsyncServer):
     ) -> None:
         super().__init__(**options)
         self.eio: EngineServer
-        self._inline_events: set[str] = set()
         self.connect_timeout = connect_timeout
-        self._loads = self.packet_class.json.loads
-        self._partial: dict[str, _PartialBinary] = {}
+        steps = Steps(
+            event=self._handle_event,
+            ack=self._handle_ack,
+            connect=self._handle_connect,
+            disconnect=self._handle_disconnect,
+            leaving=self.reason.CLIENT_DISCONNECT,
+        )
+        self.reader = PacketReader(self, steps, self.packet_class.json.loads, self.eio.max_payload)
+        self.eio.on("message", self.reader.message)  # straight to the compiled reader, not through a method here
         self._namespace_timers: dict[str, asyncio.TimerHandle] = {}
         self._join_limit = join_limit
         self._joins: dict[str, Bucket] = {}  # eio sid -> its namespace joins
@@ -99,7 +95,7 @@ class SocketServer(socketio.AsyncServer):
         """Register `handler` for `event`, to run in the task that read the packet: for a handler that never waits
         on I/O, so that a connection's such events are handled in the order they were sent."""
         self.on(event, handler)
-        self._inline_events.add(event)
+        self.reader.inline[event] = handler
 
     def _engineio_server_class(self) -> type[EngineServer]:
         return EngineServer
@@ -119,81 +115,28 @@ class SocketServer(socketio.AsyncServer):
         timer = self._namespace_timers.pop(eio_sid, None)
         if timer is not None:
             timer.cancel()
-        self._partial.pop(eio_sid, None)
+        self.reader.forget(eio_sid)
         self._joins.pop(eio_sid, None)
         await super()._handle_eio_disconnect(eio_sid, reason)
 
     async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
-        """One Engine.IO message: a Socket.IO packet, or an attachment of the binary packet before it."""
-        partial = self._partial.get(eio_sid)
-        if partial is not None:
-            await self._attachment(eio_sid, partial, data)
-            return
-        if not isinstance(data, str):
-            await self._refuse(eio_sid, "an attachment without a binary packet")
-            return
-        try:
-            packet = packets.decode(data, self._loads)
-        except packets.MalformedPacket as error:
-            await self._refuse(eio_sid, str(error))
-            return
-        kind = packet.kind
-        if kind == packets.EVENT:
-            await self._event(eio_sid, packet.namespace, packet.id, packet.data)
-        elif kind == packets.ACK:
-            await self._handle_ack(eio_sid, packet.namespace, packet.id, packet.data)
-        elif kind == packets.CONNECT:
-            await self._handle_connect(eio_sid, packet.namespace, packet.data)
-        elif kind == packets.DISCONNECT:
-            await self._handle_disconnect(eio_sid, packet.namespace, self.reason.CLIENT_DISCONNECT)
-        elif self.manager.sid_from_eio_sid(eio_sid, packet.namespace) is None:
-            await self._refuse(eio_sid, "a binary packet outside a joined namespace")
-        elif packet.attachments == 0:
-            await self._complete(eio_sid, packet, [])
-        else:
-            self._partial[eio_sid] = _PartialBinary(packet)
+        """One Engine.IO message (the Engine.IO server hands them to the reader directly)."""
+        await self.reader.message(eio_sid, data)
 
-    async def _attachment(self, eio_sid: str, partial: _PartialBinary, data: str | bytes) -> None:
-        if isinstance(data, str):
-            await self._refuse(eio_sid, "text where a binary attachment was due")
-            return
-        partial.size += len(data)
-        if partial.size > self.eio.max_payload:
-            await self._refuse(eio_sid, "binary attachments over the size limit")
-            return
-        partial.attachments.append(data)
-        if len(partial.attachments) == partial.packet.attachments:
-            del self._partial[eio_sid]
-            await self._complete(eio_sid, partial.packet, partial.attachments)
+    # What the reader asks of the server besides its steps (reading.Server)
 
-    async def _complete(self, eio_sid: str, packet: packets.Decoded, attachments: list[bytes]) -> None:
-        data = self.packet_class.reconstruct_binary(packet.data, attachments)
-        if packet.kind == packets.BINARY_EVENT:
-            await self._event(eio_sid, packet.namespace, packet.id, data)
-        else:
-            await self._handle_ack(eio_sid, packet.namespace, packet.id, data)
+    async def answer(self, eio_sid: str, namespace: str, ack_id: int, answer: Any) -> None:
+        arguments = [] if answer is None else list(answer) if isinstance(answer, tuple) else [answer]
+        await self._send_packet(eio_sid, self.packet_class(packets.ACK, namespace=namespace, id=ack_id, data=arguments))
 
-    async def _event(self, eio_sid: str, namespace: str, ack_id: int | None, data: list[Any]) -> None:
-        handler = self.handlers.get(namespace, {}).get(data[0]) if data[0] in self._inline_events else None
-        if handler is None:
-            await self._handle_event(eio_sid, namespace, ack_id, data)
-            return
-        # An inline event: its handler runs here, in the task that read the packet, and its ack goes out at once.
-        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
-        if not self.manager.is_connected(sid, namespace):
-            return
-        answer = await handler(sid, *data[1:])
-        if ack_id is not None:
-            arguments = [] if answer is None else list(answer) if isinstance(answer, tuple) else [answer]
-            await self._send_packet(
-                eio_sid, self.packet_class(packets.ACK, namespace=namespace, id=ack_id, data=arguments)
-            )
+    def reconstruct(self, data: Any, attachments: list[bytes]) -> Any:
+        return self.packet_class.reconstruct_binary(data, attachments)
 
-    async def _refuse(self, eio_sid: str, why: str) -> None:
+    async def refuse(self, eio_sid: str, why: str) -> None:
         """A packet socket.io-parser would refuse: the Node server closes the connection, and so does this one
         (after a DISCONNECT for each namespace the client joined, so that it does not reconnect to send it again)."""
         log.info("closing session %s: it sent a malformed Socket.IO packet (%s)", eio_sid, why)
-        self._partial.pop(eio_sid, None)
+        self.reader.forget(eio_sid)
         for namespace in list(self.manager.get_namespaces()):
             sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
             if sid is not None:
@@ -252,12 +195,13 @@ class SocketServer(socketio.AsyncServer):
         self, sid: str, events: list[tuple[str, list[Any]]], keep: Callable[[str], bool], namespace: str = "/"
     ) -> None:
         """From `sid`'s connect handler: `events` go out right after CONNECT, before whatever was sent to the
-        socket meanwhile (held back until CONNECT) that `keep` accepts."""
+        socket meanwhile (held back until CONNECT) that `keep` accepts. (Recorded room emits: JSON, no binary.)"""
         eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
         session = self.eio.session_of(eio_sid) if eio_sid is not None else None
         if session is not None:
+            dumps = self.packet_class.json.dumps
             session.put_first(
-                [MESSAGE + self.manager.encode(event, tuple(args), namespace)[0] for event, args in events], keep
+                [MESSAGE + packets.encode_event(namespace, event, args, dumps) for event, args in events], keep
             )
 
     async def _ask_connect_handler(
