@@ -37,7 +37,8 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from ..engineio.session_ids import node_of
-from ..socketio.fanout import FanoutManager, _skipped
+from ..socketio import delivery
+from ..socketio.fanout import FanoutManager, skipped
 from .redis_wire import Publisher, Subscriber
 
 log = logging.getLogger(__name__)
@@ -109,9 +110,8 @@ class RedisManager(FanoutManager):
         if callback is not None or ignore_queue:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
             return
-        skip = list(_skipped(skip_sid))
-        parts = self.encode_emit(event, data, namespace, room)
-        self.deliver(namespace, room, skip, parts)
+        skip = list(skipped(skip_sid))
+        parts = delivery.emit(self, event, data, namespace, room, skip)
         message = [VERSION, EMIT, self.node, namespace, room, [sid for sid in skip if sid], parts]
         owner = node_of(room) if isinstance(room, str) else None
         if owner is not None:
@@ -260,7 +260,7 @@ class RedisManager(FanoutManager):
         if self.metrics is not None:
             self.metrics.redis_received.inc()
         if message[1] == EMIT and len(message) == 7:
-            self.deliver(message[3], message[4], message[5], message[6])
+            delivery.deliver(self, message[3], message[4], message[5], message[6])
         else:
             self._spawn(self._request(message))
 

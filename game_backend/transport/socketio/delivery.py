@@ -1,23 +1,89 @@
-"""The fan-out's inner loop: one encoded packet written to each of its recipients on this process.
+"""A room emit: encoded once, stamped for connection state recovery, and written to each recipient on this process.
 
-Apart from fanout.py so that it is compiled with the hot path (game_backend/compiled.py): the manager there
-extends python-socketio's, and a compiled class cannot extend an interpreted one.
+The client managers (fanout.py, and cluster/redis_manager.py, which also hands the encoded parts to Redis) call
+these for every emit that carries no callback. Apart from them so that it is compiled with the hot path
+(game_backend/compiled.py): the managers extend python-socketio's, and a compiled class cannot extend an
+interpreted one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Container, Iterable
+from typing import Any, Protocol
 
 from ..engineio.packets import MESSAGE
 from ..engineio.session import Session
 from ..engineio.websocket import message_frame
+from .packets import encode_event, has_binary
 
 Parts = list[str | bytes]  # an encoded Socket.IO packet: its text, then its binary attachments
 
 
-def deliver(
-    members: Iterable[tuple[str, str]], sessions: dict[str, Session], skip: Container[str], parts: Parts
-) -> int:
+class Journal(Protocol):
+    """Connection state recovery's record of emits (moves/recovery.py): appends an offset to each one's args."""
+
+    def stamp(self, namespace: str, room: Any, event: str, args: list[Any]) -> None: ...
+
+
+class Emitter(Protocol):
+    """The client manager an emit goes through: python-socketio's rooms, and what this project adds to it."""
+
+    rooms: dict[str, dict[Any, Any]]
+    journal: Journal | None
+    metrics: Any  # operations.metrics.Metrics with METRICS on: room emits, delivered messages
+    server: Any
+
+    def get_participants(self, namespace: str, room: Any) -> Iterable[tuple[str, str]]: ...
+
+    def encode_binary(self, event: str, args: list[Any], namespace: str) -> Parts: ...
+
+
+def arguments(data: Any) -> list[Any]:
+    """An emit's arguments: a tuple is several, None none, anything else one."""
+    return list(data) if isinstance(data, tuple) else [] if data is None else [data]
+
+
+def encode(emitter: Emitter, event: str, args: list[Any], namespace: str) -> Parts:
+    """An EVENT packet's parts."""
+    if has_binary(args):
+        return emitter.encode_binary(event, args, namespace)
+    return [encode_event(namespace, event, args, emitter.server.packet_class.json.dumps)]
+
+
+def encode_emit(emitter: Emitter, event: str, data: Any, namespace: str, room: Any) -> Parts:
+    """An emit's packet (a tuple is several arguments), stamped with its offset when connection state recovery
+    is on."""
+    if emitter.metrics is not None:
+        emitter.metrics.room_emits.inc()
+    args = arguments(data)
+    if emitter.journal is not None:
+        emitter.journal.stamp(namespace, room, event, args)
+    return encode(emitter, event, args, namespace)
+
+
+def deliver(emitter: Emitter, namespace: str, room: Any, skip: Container[str], parts: Parts) -> None:
+    """Write an encoded packet to this process's sockets in `room` (a name, a list of names, or None: all)."""
+    in_namespace = emitter.rooms.get(namespace)
+    if in_namespace is None:
+        return
+    if isinstance(room, str) or room is None:
+        # One room (or everyone, the room None): its members, read in place rather than copied.
+        members: Iterable[tuple[str, str]] = in_namespace.get(room, {}).items()
+    else:
+        members = emitter.get_participants(namespace, room)
+    delivered = write(members, emitter.server.eio.sockets, skip, parts)
+    if emitter.metrics is not None:
+        emitter.metrics.delivered.inc(delivered)
+
+
+def emit(emitter: Emitter, event: str, data: Any, namespace: str, room: Any, skip: Container[str]) -> Parts:
+    """Encode an emit and deliver it on this process; its parts, for a manager that sends it further."""
+    parts = encode_emit(emitter, event, data, namespace, room)
+    deliver(emitter, namespace, room, skip, parts)
+    return parts
+
+
+def write(members: Iterable[tuple[str, str]], sessions: dict[str, Session], skip: Container[str], parts: Parts) -> int:
     """Write `parts` to each member (socket id, session id) not in `skip` whose session is open here; returns how
     many got it. A WebSocket gets the one frame made for all; a long-polling session, the packet queued."""
     text = MESSAGE + parts[0] if isinstance(parts[0], str) else parts[0]

@@ -5,24 +5,24 @@ asyncio task per recipient and waits for them all. Handing a packet to a
 session never waits (see session.py), so those tasks buy nothing and cost a
 task, a done callback and a wait for each delivered message: on `hit`,
 relayed to three players dozens of times a second each, that was a tenth of
-the server's time. Here the packet is encoded once (`parts`: its text, then
-any binary attachments), down to its WebSocket frame, and that same frame is
-written for every recipient on a WebSocket; a recipient on long-polling gets
-the encoded packet queued. cluster/redis_manager.py hands the same parts to Redis.
+the server's time. Here (delivery.py, compiled) the packet is encoded once
+(`parts`: its text, then any binary attachments), down to its WebSocket frame,
+and that same frame is written for every recipient on a WebSocket; a recipient
+on long-polling gets the encoded packet queued. cluster/redis_manager.py hands
+the same parts to Redis.
 
 Emits that carry a callback are the library's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
-from typing import Any, Protocol
+from typing import Any
 
 import socketio
 from socketio import packet
 
-from .delivery import Parts, deliver
-from .packets import encode_event, has_binary
+from . import delivery
+from .delivery import Journal, Parts
 
 
 class RoomIndex:
@@ -52,12 +52,6 @@ class RoomIndex:
     def rooms_of(self, sid: str, namespace: str = "/") -> frozenset[str]:
         """The rooms (other than its own) a socket of this process is in."""
         return frozenset(self._joined.get((namespace, sid), ()))
-
-
-class Journal(Protocol):
-    """Connection state recovery's record of emits (moves/recovery.py): appends an offset to each one's args."""
-
-    def stamp(self, namespace: str, room: Any, event: str, args: list[Any]) -> None: ...
 
 
 class FanoutManager(RoomIndex, socketio.AsyncManager):
@@ -90,45 +84,14 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
         if callback is not None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
             return
-        room = to or room
-        self.deliver(namespace, room, _skipped(skip_sid), self.encode_emit(event, data, namespace, room))
+        delivery.emit(self, event, data, namespace, to or room, skipped(skip_sid))
 
-    def encode_emit(self, event: str, data: Any, namespace: str, room: Any) -> Parts:
-        """An emit's packet, stamped with its offset when connection state recovery is on."""
-        if self.metrics is not None:
-            self.metrics.room_emits.inc()
-        if self.journal is None:
-            return self.encode(event, data, namespace)
-        args = _arguments(data)
-        self.journal.stamp(namespace, room, event, args)
-        return self.encode(event, tuple(args), namespace)
-
-    def encode(self, event: str, data: Any, namespace: str) -> Parts:
-        """An EVENT packet's parts; a tuple is several arguments, anything else one."""
-        args = _arguments(data)
-        if not has_binary(args):
-            return [encode_event(namespace, event, args, self.server.packet_class.json.dumps)]
+    def encode_binary(self, event: str, args: list[Any], namespace: str) -> Parts:
+        """A packet with binary data: python-socketio's encoder, which splits out the attachments."""
         encoded = self.server.packet_class(packet.EVENT, namespace=namespace, data=[event, *args]).encode()
         return encoded if isinstance(encoded, list) else [encoded]
 
-    def deliver(self, namespace: str, room: Any, skip: Container[str], parts: Parts) -> None:
-        """Write an encoded packet to this process's sockets in `room` (a name, a list of names, or None: all)."""
-        if namespace not in self.rooms:
-            return
-        if isinstance(room, str) or room is None:
-            # One room (or everyone, the room None): its members, read in place rather than copied.
-            members: Iterable[tuple[str, str]] = self.rooms[namespace].get(room, {}).items()
-        else:
-            members = self.get_participants(namespace, room)
-        delivered = deliver(members, self.server.eio.sockets, skip, parts)
-        if self.metrics is not None:
-            self.metrics.delivered.inc(delivered)
 
-
-def _arguments(data: Any) -> list[Any]:
-    """An emit's arguments: a tuple is several, None none, anything else one."""
-    return list(data) if isinstance(data, tuple) else [] if data is None else [data]
-
-
-def _skipped(skip_sid: Any) -> tuple[str, ...] | list[str]:
+def skipped(skip_sid: Any) -> tuple[str, ...] | list[str]:
+    """The sockets an emit skips: python-socketio takes one sid or a list."""
     return skip_sid if isinstance(skip_sid, list) else (skip_sid,)
