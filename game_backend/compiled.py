@@ -43,6 +43,7 @@ MODULES = (
     "game_backend.transport.socketio.reading",
     "game_backend.transport.socketio.delivery",
     "game_backend.edge.ratelimit",
+    "game_backend.operations.tallies",
     "game_backend.realtime.connection",
     "game_backend.realtime.dispatcher",
     "game_backend.realtime.router",

@@ -220,14 +220,25 @@ def parse(schema: type[T] | Any, data: Any, what: str, *, strict: bool = True) -
 
     `strict=False` is for text that stands for a number, such as a URL path segment.
     """
+    try:
+        parsed: T = validator(schema, strict)(data)
+        return parsed
+    except ValidationError as error:
+        raise invalid(what, error) from None
+
+
+def validator(schema: Any, strict: bool = True) -> Callable[[Any], Any]:
+    """What `parse` calls: `schema`'s validation, which raises ValidationError (for a caller that holds on to it,
+    such as the dispatcher, and turns the error into `invalid`)."""
     validate = _validators.get((schema, strict))
     if validate is None:
         validate = _validators[(schema, strict)] = _validator_of(schema, strict)
-    try:
-        parsed: T = validate(data)
-        return parsed
-    except ValidationError as error:
-        raise GameError("INVALID_PAYLOAD", f"invalid {what}: {_describe(error)}") from None
+    return validate
+
+
+def invalid(what: str, error: ValidationError) -> GameError:
+    """INVALID_PAYLOAD, naming the first problem `error` found in the `what`."""
+    return GameError("INVALID_PAYLOAD", f"invalid {what}: {_describe(error)}")
 
 
 def _validator_of(schema: Any, strict: bool) -> Callable[[Any], Any]:

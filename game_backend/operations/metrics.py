@@ -13,15 +13,15 @@ listener). The gauges of the moment (sockets, rooms, seated players) are read
 when Prometheus scrapes.
 
 What is counted per message (events, room emits, delivered messages, Redis
-traffic) is counted on the event loop's thread alone, in plain integers read
-at scrape time: prometheus-client's Counter and Histogram take a lock on each
-update, and a relayed `hit` was counted four times, a twentieth of its cost.
+traffic) is counted on the event loop's thread alone, in plain integers
+(tallies.py, compiled with the hot path) read at scrape time:
+prometheus-client's Counter and Histogram take a lock on each update, and a
+relayed `hit` was counted four times, a twentieth of its cost.
 The database timings come from the driver's threads and keep the library's.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 
@@ -40,6 +40,8 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 from pymongo import monitoring
 
+from .tallies import EventTally, Tally
+
 # Event handling: most take a database round trip or two; `hit` takes microseconds.
 EVENT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 DATABASE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 3.0)
@@ -54,8 +56,8 @@ class Metrics:
         ProcessCollector(registry=registry)
         PlatformCollector(registry=registry)
         GCCollector(registry=registry)
-        self._events = _EventTally()
-        registry.register(self._events)
+        self.events = EventTally(EVENT_BUCKETS)  # the dispatcher adds each event: events.add(name, code, seconds)
+        registry.register(_EventCollector(self.events))
         self._moments = _MomentTally()
         registry.register(self._moments)
         self.rate_limited = Counter(
@@ -67,12 +69,8 @@ class Metrics:
         self.refused_connections = Counter(
             "game_refused_connections", "Socket.IO connections refused, by reason code", ["code"], registry=registry
         )
-        self.room_emits = LoopCounter(
-            "game_room_emits", "Events emitted to rooms and sockets (each encoded once)", registry
-        )
-        self.delivered = LoopCounter(
-            "game_messages_delivered", "Event packets written to this process's sockets", registry
-        )
+        self.room_emits = self._tally("game_room_emits", "Events emitted to rooms and sockets (each encoded once)")
+        self.delivered = self._tally("game_messages_delivered", "Event packets written to this process's sockets")
         self.database_seconds = Histogram(
             "game_database_operation_duration_seconds",
             "MongoDB commands, by command name",
@@ -83,12 +81,10 @@ class Metrics:
         self.database_failures = Counter(
             "game_database_failures", "MongoDB commands that failed, by command name", ["operation"], registry=registry
         )
-        self.redis_published = LoopCounter(
-            "game_redis_published", "Messages published to other processes through Redis", registry
+        self.redis_published = self._tally(
+            "game_redis_published", "Messages published to other processes through Redis"
         )
-        self.redis_received = LoopCounter(
-            "game_redis_received", "Messages received from other processes through Redis", registry
-        )
+        self.redis_received = self._tally("game_redis_received", "Messages received from other processes through Redis")
         self.redis_errors = Counter(
             "game_redis_errors", "Redis commands that failed (publish, listen, subscribe)", registry=registry
         )
@@ -99,13 +95,14 @@ class Metrics:
         self._sockets = _SocketCollector()
         registry.register(self._sockets)
 
+    def _tally(self, name: str, documentation: str) -> Tally:
+        tally = Tally()
+        self.registry.register(_TallyCollector(name, documentation, tally))
+        return tally
+
     def count_sockets(self, counts: SocketCounts) -> None:
         """Where the open sockets are read from when Prometheus scrapes."""
         self._sockets.counts = counts
-
-    def event_handled(self, event: str, code: str, seconds: float) -> None:
-        """One event, its ack's code and how long it took."""
-        self._events.add(event, code, seconds)
 
     def database_commands(self, moment: str, commands: int) -> None:
         """One request (an event by name, `connect`, or a REST route as `POST /api/rooms/create`) sent `commands`
@@ -125,59 +122,43 @@ class Metrics:
         return _DatabaseTimer(self)
 
 
-class LoopCounter(Collector):
-    """A counter only the event loop's thread adds to: a plain integer, with no lock."""
+class _TallyCollector(Collector):
+    """A counter read from a Tally."""
 
-    __slots__ = ("name", "documentation", "value")
-
-    def __init__(self, name: str, documentation: str, registry: CollectorRegistry) -> None:
+    def __init__(self, name: str, documentation: str, tally: Tally) -> None:
         self.name = name
         self.documentation = documentation
-        self.value = 0
-        registry.register(self)
-
-    def inc(self, amount: int = 1) -> None:
-        self.value += amount
+        self.tally = tally
 
     def collect(self) -> Iterator[Metric]:
-        yield CounterMetricFamily(self.name, self.documentation, value=self.value)
+        yield CounterMetricFamily(self.name, self.documentation, value=self.tally.value)
 
     def describe(self) -> Iterator[Metric]:
         return self.collect()
 
 
-class _EventTally(Collector):
-    """`game_events_total{event, code}` and `game_event_duration_seconds{event}`, counted on the loop's thread."""
+class _EventCollector(Collector):
+    """`game_events_total{event, code}` and `game_event_duration_seconds{event}`, read from an EventTally."""
 
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, str], int] = {}
-        self.buckets: dict[str, list[int]] = {}  # per event: how many took at most each of EVENT_BUCKETS, then more
-        self.seconds: dict[str, float] = {}
-
-    def add(self, event: str, code: str, seconds: float) -> None:
-        key = (event, code)
-        self.counts[key] = self.counts.get(key, 0) + 1
-        buckets = self.buckets.get(event)
-        if buckets is None:
-            buckets = self.buckets[event] = [0] * (len(EVENT_BUCKETS) + 1)
-        buckets[bisect_left(EVENT_BUCKETS, seconds)] += 1
-        self.seconds[event] = self.seconds.get(event, 0.0) + seconds
+    def __init__(self, tally: EventTally) -> None:
+        self.tally = tally
 
     def collect(self) -> Iterator[Metric]:
+        tally = self.tally
         events = CounterMetricFamily(
             "game_events",
             "Socket.IO events received, by event and ack result code (ok, or the error code)",
             labels=["event", "code"],
         )
-        for (event, code), count in sorted(self.counts.items()):
+        for (event, code), count in sorted(tally.counts.items()):
             events.add_metric([event, code], count)
         yield events
         durations = HistogramMetricFamily(
             "game_event_duration_seconds", "Time to handle an event, by event", labels=["event"]
         )
-        bounds = [floatToGoString(bound) for bound in (*EVENT_BUCKETS, float("inf"))]  # type: ignore[no-untyped-call]
-        for event, buckets in sorted(self.buckets.items()):
-            durations.add_metric([event], list(zip(bounds, accumulate(buckets), strict=True)), self.seconds[event])
+        bounds = [floatToGoString(bound) for bound in (*tally.bounds, float("inf"))]  # type: ignore[no-untyped-call]
+        for event, buckets in sorted(tally.buckets.items()):
+            durations.add_metric([event], list(zip(bounds, accumulate(buckets), strict=True)), tally.seconds[event])
         yield durations
 
     def describe(self) -> Iterator[Metric]:

@@ -10,12 +10,14 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..controllers import users
 from ..errors import GameError, internal, unavailable
 from ..moves.world import World
 from ..storage.deadline import deadline, is_outage
 from ..storage.round_trips import counted
-from ..validation import parse
+from ..validation import invalid, validator
 from . import lifecycle
 from .connection import Connection, Connections, not_signed_in
 from .ghosts import Ghosts
@@ -154,6 +156,7 @@ class Dispatcher:
 
     def _dispatcher(self, name: str, route: Route) -> Callable[..., Awaitable[Ack | None]]:
         what = f"{name} payload"
+        validate = validator(route.schema) if route.schema is not None else None
 
         async def dispatch(sid: str, *args: Any) -> Ack | None:
             connection = self.connections.get(sid)
@@ -168,7 +171,10 @@ class Dispatcher:
                     raise rate_limited()
                 if connection.identity is None and not self.world.settings.motion_beat_compat:
                     raise not_signed_in()  # an anonymous connection only watches: no event of any kind
-                payload = parse(route.schema, args[0] if args else None, what) if route.schema is not None else None
+                try:
+                    payload = validate(args[0] if args else None) if validate is not None else None
+                except ValidationError as error:
+                    raise invalid(what, error) from None
                 if route.inline and connection.identity is not None:
                     # The hot path never waits on the database: no deadline to keep.
                     return await route.handler(EventContext(self.world, sid, connection), payload)
@@ -198,6 +204,6 @@ class Dispatcher:
                 return internal().ack()
             finally:
                 if self.world.metrics is not None:
-                    self.world.metrics.event_handled(name, code, time.perf_counter() - started)
+                    self.world.metrics.events.add(name, code, time.perf_counter() - started)
 
         return dispatch

@@ -81,7 +81,7 @@ async def test_metrics_count_a_round_without_naming_anyone(room: Callable[..., A
 def test_an_event_time_counts_in_every_bucket_at_or_above_it() -> None:
     metrics = Metrics()
     for seconds in (0.0004, 0.0005, 0.003, 7.0):
-        metrics.event_handled("hit", "ok", seconds)
+        metrics.events.add("hit", "ok", seconds)
     found = samples(metrics.exposition().decode())
     buckets = {le: value(found, "game_event_duration_seconds_bucket", event="hit", le=le)
                for le in ("0.0005", "0.001", "0.005", "5.0", "+Inf")}
