@@ -17,7 +17,7 @@ from . import compiled
 from .app import DatabaseUnavailable, create_app
 from .config import SECURITY_SETTINGS, SettingError, Settings, declared, misspelled, problems
 from .operations.logs import configure_logging
-from .runtime import new_event_loop
+from .runtime import freeze_heap_once_started, new_event_loop
 from .storage.embedded import EmbeddedDatabaseError
 from .testing.ephemeral import serve_ephemeral
 from .testing.server import TEST_SETTINGS
@@ -119,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         if ephemeral:
             new_event_loop(settings).run_until_complete(serve_ephemeral(settings))
             return 0
+        app = create_app(settings)
+        freeze_heap_once_started(app)
         web.run_app(
-            create_app(settings),
+            app,
             host=settings.host,
             port=settings.port,
             loop=new_event_loop(settings),
