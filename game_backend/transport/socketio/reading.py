@@ -14,9 +14,7 @@ from typing import Any, Protocol
 from . import packets
 
 InlineHandler = Callable[..., Awaitable[Any]]
-
-
-Step = Callable[[str, str, Any, Any], Awaitable[None]]  # (session id, namespace, ack id or reason, data)
+Step = Callable[[str, str, Any, Any], Awaitable[None]]  # (session id, namespace, ack id, data): an event or an ack
 
 
 class Server(Protocol):

@@ -5,8 +5,8 @@ client manager, the handlers. This subclass chooses the Engine.IO server and
 takes over the steps where the library and the Socket.IO protocol (and the
 Node.js server, which passes the protocol's test suite) part ways:
 
-- Reading a packet (`_handle_eio_message`, done by reading.PacketReader, which
-  the Engine.IO server calls directly): packets are decoded by packets.decode,
+- Reading a packet (reading.PacketReader, the Engine.IO server's message
+  handler in place of python-socketio's `_handle_eio_message`): packets are decoded by packets.decode,
   and anything socket.io-parser would refuse, or a binary packet over the
   attachment limits, closes the connection that sent it. Events registered with
   `on_inline` run in the task that read them instead of a task each (a handler
@@ -22,8 +22,9 @@ Node.js server, which passes the protocol's test suite) part ways:
   `join_limit` (a token bucket per session, given by the app: edge/ratelimit.py)
   has no token left.
 
-Each of these overrides one of python-socketio's own methods, named in
-SEAM; tests/transport/test_socketio_seam.py fails if a python-socketio release moves
+Each of these overrides or replaces one of python-socketio's own methods; the
+ones it overrides or calls (the reader calls the steps) are named in SEAM, and
+tests/transport/test_socketio_seam.py fails if a python-socketio release moves
 any of them.
 """
 
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 SEAM = {
     "_engineio_server_class": ("self",),
     "_handle_eio_connect": ("self", "eio_sid", "environ"),
-    "_handle_eio_message": ("self", "eio_sid", "data"),
     "_handle_connect": ("self", "eio_sid", "namespace", "data"),
     "_handle_disconnect": ("self", "eio_sid", "namespace", "reason"),
     "_handle_event": ("self", "eio_sid", "namespace", "id", "data"),
@@ -118,10 +118,6 @@ class SocketServer(socketio.AsyncServer):
         self.reader.forget(eio_sid)
         self._joins.pop(eio_sid, None)
         await super()._handle_eio_disconnect(eio_sid, reason)
-
-    async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
-        """One Engine.IO message (the Engine.IO server hands them to the reader directly)."""
-        await self.reader.message(eio_sid, data)
 
     # What the reader asks of the server besides its steps (reading.Server)
 
