@@ -51,8 +51,8 @@ def followed_room(sio: socketio.AsyncServer, sid: str) -> str | None:
 
 def follows(sio: socketio.AsyncServer, sid: str, code: str) -> bool:
     """Whether a socket of this process follows room `code` (without scanning every room: `hit` asks it)."""
-    members = sio.manager.rooms.get("/", {}).get(code)
-    return members is not None and sid in members
+    joined = sio.manager.joined.get(("/", sid))
+    return joined is not None and code in joined
 
 
 # Seats
@@ -140,11 +140,12 @@ async def game_started(sio: socketio.AsyncServer, game: dict[str, Any]) -> None:
     await sio.emit(f"gameStarted{game['code']}", game, room=game["code"])
 
 
-async def live_score(sio: socketio.AsyncServer, code: str, nickname: str, score: tuple[Any, ...], sender: str) -> None:
+def live_score(sio: socketio.AsyncServer, code: str, nickname: str, score: tuple[Any, ...], sender: str) -> None:
     """A player's hit, to the others in the room: four arguments (score, combo, instrument, motion).
 
-    Straight to the client manager: AsyncServer.emit would only log the emit (at INFO, per hit) and pass it on."""
-    await sio.manager.emit(f"liveScore{nickname}", score, "/", room=code, skip_sid=sender)
+    Straight to the client manager's `broadcast`, which never waits: AsyncServer.emit would only log the emit (at
+    INFO, per hit) and pass it on, and its coroutine would cost more than the relay it wraps."""
+    sio.manager.broadcast(f"liveScore{nickname}", score, "/", code, sender)
 
 
 async def round_change(sio: socketio.AsyncServer, change: RoundChange | None) -> None:

@@ -81,7 +81,7 @@ async def press(ctx: EventContext, payload: Press) -> Ack:
     if problem is not None:
         raise GameError("PRESS_OUT_OF_TIME", problem)
     judged = played.press(at, payload.motion, ctx.world.database, ctx.settings.database_timeout)
-    await announce.live_score(
+    announce.live_score(
         ctx.sio, played.code, ctx.nickname, (judged.score, judged.combo, played.instrument, judged.kind), ctx.sid
     )
     return {"ok": True, "judgement": judged.kind, "score": judged.score, "combo": judged.combo}
@@ -101,7 +101,7 @@ async def hit(ctx: EventContext, payload: Hit) -> Ack:
             if score > bound:
                 raise score_impossible(score, bound)
             combo = min(combo, bound)  # shown live only: a combo the chart does not allow yet is cut, not refused
-    await announce.live_score(
+    announce.live_score(
         ctx.sio, played.code, ctx.nickname, (score, combo, payload.instrument, payload.motionType), ctx.sid
     )
     return OK

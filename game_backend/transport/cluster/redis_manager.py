@@ -107,9 +107,15 @@ class RedisManager(FanoutManager):
         **kwargs: Any,
     ) -> None:
         room = to or room
-        if callback is not None or ignore_queue:
+        if callback is not None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
-            return
+        elif ignore_queue:
+            super().broadcast(event, data, namespace, room, skip_sid)  # this process's sockets only
+        else:
+            self.broadcast(event, data, namespace, room, skip_sid)
+
+    def broadcast(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None) -> None:
+        """Delivered here, and published to the processes that serve the room (or the socket) too."""
         skip = list(skipped(skip_sid))
         parts = delivery.emit(self, event, data, namespace, room, skip)
         message = [VERSION, EMIT, self.node, namespace, room, [sid for sid in skip if sid], parts]

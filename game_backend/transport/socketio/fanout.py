@@ -25,36 +25,66 @@ from . import delivery
 from .delivery import Journal, Parts
 
 
-class RoomIndex:
-    """Which rooms each socket is in, kept beside python-socketio's rooms (which only map rooms to sockets).
+class SocketIndex:
+    """Plain dicts beside python-socketio's rooms, for the questions every `hit` asks of them.
 
-    Answers `rooms_of(sid)` without scanning every room of the namespace (each
-    socket has a room of its own, so a scan grows with the connections).
+    python-socketio keeps its rooms as bidicts (namespace -> room -> socket -> session), in pure Python, and
+    maps rooms to sockets only. The compiled hot path reads these instead, without a Python call:
+
+    - `joined[(namespace, sid)]`: the rooms (other than its own) a socket of this process is in: whether it
+      follows a room (announce.follows), and its rooms without scanning every room of the namespace;
+    - `connected_sids[namespace][eio_sid]`: the socket a session has in a namespace, while python-socketio's
+      `is_connected` says it is connected: from the end of its connect handler until its disconnect begins (the
+      packet reader, before an inline event).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._joined: dict[tuple[str, str], set[str]] = {}
+        self.joined: dict[tuple[str, str], set[str]] = {}
+        self.connected_sids: dict[str, dict[str, str]] = {}
 
     def basic_enter_room(self, sid: str, namespace: str, room: Any, eio_sid: str | None = None) -> None:
         super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)  # type: ignore[misc]
         if room is not None and room != sid:
-            self._joined.setdefault((namespace, sid), set()).add(room)
+            self.joined.setdefault((namespace, sid), set()).add(room)
 
     def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
         super().basic_leave_room(sid, namespace, room)  # type: ignore[misc]
-        joined = self._joined.get((namespace, sid))
+        joined = self.joined.get((namespace, sid))
         if joined is not None:
             joined.discard(room)
             if not joined:
-                del self._joined[(namespace, sid)]
+                del self.joined[(namespace, sid)]
 
     def rooms_of(self, sid: str, namespace: str = "/") -> frozenset[str]:
         """The rooms (other than its own) a socket of this process is in."""
-        return frozenset(self._joined.get((namespace, sid), ()))
+        return frozenset(self.joined.get((namespace, sid), ()))
+
+    async def connect(self, sid: str, namespace: str) -> str:
+        sid = await super().connect(sid, namespace)  # type: ignore[misc]
+        eio_sid = self.eio_sid_from_sid(sid, namespace)  # type: ignore[attr-defined]
+        if eio_sid is not None and self.is_connected(sid, namespace):  # type: ignore[attr-defined]
+            self.connected_sids.setdefault(namespace, {})[eio_sid] = sid
+        return sid
+
+    def pre_disconnect(self, sid: str, namespace: str) -> str | None:
+        eio_sid: str | None = super().pre_disconnect(sid, namespace)  # type: ignore[misc]
+        self._disconnecting(sid, namespace, eio_sid)
+        return eio_sid
+
+    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        self._disconnecting(sid, namespace, self.eio_sid_from_sid(sid, namespace))  # type: ignore[attr-defined]
+        super().basic_disconnect(sid, namespace, **kwargs)  # type: ignore[misc]
+
+    def _disconnecting(self, sid: str, namespace: str, eio_sid: str | None) -> None:
+        sessions = self.connected_sids.get(namespace)
+        if sessions is not None and eio_sid is not None and sessions.get(eio_sid) == sid:
+            del sessions[eio_sid]
+            if not sessions:
+                del self.connected_sids[namespace]
 
 
-class FanoutManager(RoomIndex, socketio.AsyncManager):
+class FanoutManager(SocketIndex, socketio.AsyncManager):
     journal: Journal | None = None
     metrics: Any = None  # operations.metrics.Metrics with METRICS on: room emits, delivered messages, Redis
 
@@ -84,7 +114,11 @@ class FanoutManager(RoomIndex, socketio.AsyncManager):
         if callback is not None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
             return
-        delivery.emit(self, event, data, namespace, to or room, skipped(skip_sid))
+        self.broadcast(event, data, namespace, to or room, skip_sid)
+
+    def broadcast(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None) -> None:
+        """An emit without a callback, done at once (nothing in it waits): `emit`, and a relayed `hit`."""
+        delivery.emit(self, event, data, namespace, room, skipped(skip_sid))
 
     def encode_binary(self, event: str, args: list[Any], namespace: str) -> Parts:
         """A packet with binary data: python-socketio's encoder, which splits out the attachments."""

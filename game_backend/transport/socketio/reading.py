@@ -137,9 +137,9 @@ class PacketReader:
             await self.steps.event(eio_sid, namespace, ack_id, data)
             return
         # An inline event: its handler runs here, in the task that read the packet, and its ack goes out at once.
-        manager = self.server.manager
-        sid = manager.sid_from_eio_sid(eio_sid, namespace)
-        if not manager.is_connected(sid, namespace):
+        sessions = self.server.manager.connected_sids.get(namespace)  # fanout.SocketIndex: no Python call per packet
+        sid = sessions.get(eio_sid) if sessions is not None else None
+        if sid is None:
             return
         answer = await handler(sid, *data[1:])
         if ack_id is not None:
