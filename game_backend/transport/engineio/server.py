@@ -312,7 +312,7 @@ class EngineServer:
             link.write(packet)
         session.attach_websocket(link)
         session.start_heartbeat()
-        await session.serve_websocket(link)
+        await _serve_in_a_task_of_its_own(session, link)
         return link.response
 
     async def _upgrade(self, request: web.Request, session: Session) -> web.StreamResponse:
@@ -324,7 +324,7 @@ class EngineServer:
             await link.close()  # the session carries on over long-polling
             return link.response
         log.debug("session %s upgraded to WebSocket", session.sid)
-        await session.serve_websocket(link)
+        await _serve_in_a_task_of_its_own(session, link)
         return link.response
 
     async def _poll(self, request: web.Request, session: Session) -> web.StreamResponse:
@@ -430,3 +430,13 @@ class SessionScope:
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
         if kind is None:
             await self.server.save_session(self.sid, self.data)
+
+
+async def _serve_in_a_task_of_its_own(session: Session, link: WebSocketLink) -> None:
+    """Read the session's WebSocket until it closes, in a task of its own that the request's task waits for.
+
+    Every message read wakes the reading task. Run in the request's own task, each wake would resume (and each
+    wait suspend) aiohttp's request handler, application and middleware coroutines, interpreted, around the
+    compiled reading loop; in a task of its own, only the loop. Cancelling the request's task cancels this one.
+    """
+    await asyncio.ensure_future(session.serve_websocket(link))
