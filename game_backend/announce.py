@@ -18,6 +18,7 @@ import socketio
 from .controllers.games import RoundChange
 from .controllers.rooms import Departure, Seat, all_ready
 from .room_codes import is_room_code
+from .transport.socketio import delivery
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +144,9 @@ async def game_started(sio: socketio.AsyncServer, game: dict[str, Any]) -> None:
 def live_score(sio: socketio.AsyncServer, code: str, nickname: str, score: tuple[Any, ...], sender: str) -> None:
     """A player's hit, to the others in the room: four arguments (score, combo, instrument, motion).
 
-    Straight to the client manager's `broadcast`, which never waits: AsyncServer.emit would only log the emit (at
-    INFO, per hit) and pass it on, and its coroutine would cost more than the relay it wraps."""
-    sio.manager.broadcast(f"liveScore{nickname}", score, "/", code, sender)
+    Straight to the compiled broadcast, which never waits: AsyncServer.emit and the client manager's `emit` would
+    only pass it on (the first logging it at INFO, per hit), and their coroutines would cost more than the relay."""
+    delivery.broadcast(sio.manager, f"liveScore{nickname}", score, "/", code, [sender])
 
 
 async def round_change(sio: socketio.AsyncServer, change: RoundChange | None) -> None:

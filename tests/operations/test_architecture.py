@@ -21,7 +21,7 @@ ALLOWED = {
     "compiled": set(),
     "judging": set(),
     "controllers": {"storage", "errors", "identity", "judging", "room_codes"},
-    "announce": {"controllers", "room_codes"},
+    "announce": {"controllers", "room_codes", "transport"},
     "moves": {"announce", "controllers", "config", "errors", "identity", "storage", "transport", "edge", "operations",
               "room_codes"},
     "edge": {"config", "errors", "app_keys"},

@@ -110,14 +110,12 @@ class RedisManager(FanoutManager):
         if callback is not None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs)
         elif ignore_queue:
-            super().broadcast(event, data, namespace, room, skip_sid)  # this process's sockets only
+            delivery.emit(self, event, data, namespace, room, skipped(skip_sid))  # this process's sockets only
         else:
-            self.broadcast(event, data, namespace, room, skip_sid)
+            delivery.broadcast(self, event, data, namespace, room, skipped(skip_sid))
 
-    def broadcast(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None) -> None:
-        """Delivered here, and published to the processes that serve the room (or the socket) too."""
-        skip = list(skipped(skip_sid))
-        parts = delivery.emit(self, event, data, namespace, room, skip)
+    def onward(self, namespace: str, room: Any, skip: list[str], parts: delivery.Parts) -> None:
+        """An emit delivered here, published to the processes that serve its room (or its socket) too."""
         message = [VERSION, EMIT, self.node, namespace, room, [sid for sid in skip if sid], parts]
         owner = node_of(room) if isinstance(room, str) else None
         if owner is not None:

@@ -8,7 +8,7 @@ interpreted one.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import Any, Protocol
 
 from ..engineio.packets import MESSAGE
@@ -17,6 +17,7 @@ from ..engineio.websocket import message_frame
 from .packets import encode_event, has_binary
 
 Parts = list[str | bytes]  # an encoded Socket.IO packet: its text, then its binary attachments
+Onward = Callable[[str, Any, list[str], Parts], None]  # (namespace, room, skipped sockets, parts)
 
 
 class Journal(Protocol):
@@ -32,6 +33,7 @@ class Emitter(Protocol):
     journal: Journal | None
     metrics: Any  # operations.metrics.Metrics with METRICS on: room emits, delivered messages
     server: Any
+    onward: Onward | None  # where an emit goes after this process's sockets (Redis, to the others); None: nowhere
 
     def get_participants(self, namespace: str, room: Any) -> Iterable[tuple[str, str]]: ...
 
@@ -81,6 +83,15 @@ def emit(emitter: Emitter, event: str, data: Any, namespace: str, room: Any, ski
     parts = encode_emit(emitter, event, data, namespace, room)
     deliver(emitter, namespace, room, skip, parts)
     return parts
+
+
+def broadcast(emitter: Emitter, event: str, data: Any, namespace: str, room: Any, skip: list[str]) -> None:
+    """An emit without a callback, whole: delivered on this process, then sent onward (to the other processes)
+    if the manager sends emits onward. Nothing in it waits, so a relayed `hit` calls it directly."""
+    parts = emit(emitter, event, data, namespace, room, skip)
+    onward = emitter.onward
+    if onward is not None:
+        onward(namespace, room, skip, parts)
 
 
 def write(members: Iterable[tuple[str, str]], sessions: dict[str, Session], skip: Container[str], parts: Parts) -> int:

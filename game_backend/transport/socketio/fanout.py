@@ -22,7 +22,7 @@ import socketio
 from socketio import packet
 
 from . import delivery
-from .delivery import Journal, Parts
+from .delivery import Journal, Onward, Parts
 
 
 class SocketIndex:
@@ -86,6 +86,7 @@ class SocketIndex:
 
 class FanoutManager(SocketIndex, socketio.AsyncManager):
     journal: Journal | None = None
+    onward: Onward | None = None  # one process: an emit goes nowhere else
     metrics: Any = None  # operations.metrics.Metrics with METRICS on: room emits, delivered messages, Redis
 
     def is_local(self, sid: str, namespace: str) -> bool:
@@ -114,11 +115,7 @@ class FanoutManager(SocketIndex, socketio.AsyncManager):
         if callback is not None:
             await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
             return
-        self.broadcast(event, data, namespace, to or room, skip_sid)
-
-    def broadcast(self, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None) -> None:
-        """An emit without a callback, done at once (nothing in it waits): `emit`, and a relayed `hit`."""
-        delivery.emit(self, event, data, namespace, room, skipped(skip_sid))
+        delivery.broadcast(self, event, data, namespace, to or room, skipped(skip_sid))
 
     def encode_binary(self, event: str, args: list[Any], namespace: str) -> Parts:
         """A packet with binary data: python-socketio's encoder, which splits out the attachments."""
@@ -126,6 +123,6 @@ class FanoutManager(SocketIndex, socketio.AsyncManager):
         return encoded if isinstance(encoded, list) else [encoded]
 
 
-def skipped(skip_sid: Any) -> tuple[str, ...] | list[str]:
-    """The sockets an emit skips: python-socketio takes one sid or a list."""
-    return skip_sid if isinstance(skip_sid, list) else (skip_sid,)
+def skipped(skip_sid: Any) -> list[str]:
+    """The sockets an emit skips: python-socketio takes one sid (or None) or a list."""
+    return skip_sid if isinstance(skip_sid, list) else [] if skip_sid is None else [skip_sid]
