@@ -414,6 +414,16 @@ def _no_polling_ok(*args: Any, **kwargs: Any) -> None:
     raise NotImplementedError("python-engineio's _ok: this server answers polling requests itself")
 
 
+async def _serve_in_a_task_of_its_own(session: Session, link: WebSocketLink) -> None:
+    """Read the session's WebSocket until it closes, in a task of its own that the request's task waits for.
+
+    Every message read wakes the reading task. Run in the request's own task, each wake would resume (and each
+    wait suspend) aiohttp's request handler, application and middleware coroutines, interpreted, around the
+    compiled reading loop; in a task of its own, only the loop. Cancelling the request's task cancels this one.
+    """
+    await asyncio.ensure_future(session.serve_websocket(link))
+
+
 class SessionScope:
     """`EngineServer.session`'s context: the session read on entry, saved back on a clean exit (a class, not
     an async generator, which the compiled hot path cannot hold)."""
@@ -430,13 +440,3 @@ class SessionScope:
     async def __aexit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
         if kind is None:
             await self.server.save_session(self.sid, self.data)
-
-
-async def _serve_in_a_task_of_its_own(session: Session, link: WebSocketLink) -> None:
-    """Read the session's WebSocket until it closes, in a task of its own that the request's task waits for.
-
-    Every message read wakes the reading task. Run in the request's own task, each wake would resume (and each
-    wait suspend) aiohttp's request handler, application and middleware coroutines, interpreted, around the
-    compiled reading loop; in a task of its own, only the loop. Cancelling the request's task cancels this one.
-    """
-    await asyncio.ensure_future(session.serve_websocket(link))

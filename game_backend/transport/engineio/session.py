@@ -3,8 +3,9 @@
 A session starts on long-polling or directly on a WebSocket. On long-polling,
 what the server sends waits in `outbox` until the client's next GET takes it
 (at most one GET waits at a time), and each POST brings the client's packets.
-On a WebSocket, sends are written straight to the socket and the request's own
-task reads it: one task per socket, however many messages.
+On a WebSocket, sends are written straight to the socket and one task reads
+it (server.py starts it beside the request's task): one task per socket,
+however many messages.
 
 The heartbeat is two timers: every `ping_interval` a PING goes out, and a
 PONG must come back within `ping_timeout`, or the session closes. The upgrade
