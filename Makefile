@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # The hot path compiled with mypyc beside its sources (game_backend/compiled.py names the modules; setup.py builds
-# them). Built again whenever one of them changes; until then the server runs them as pure Python.
+# them). Built again whenever one of them changes (--force: an edit that leaves the C the same, a comment, still
+# renews the extensions, which compiled.py dates against the sources); until then the server runs them as pure Python.
 HOT_STAMP := build/.hot-path-compiled
 HOT_SOURCES := $(shell sed -n 's/^    "\(game_backend\.[a-z_.]*\)",$$/\1/p' game_backend/compiled.py | tr . / | sed 's/$$/.py/')
 # npm packages: the socket.io-client bundle the server serves (top level), and the Node players and examples
@@ -36,7 +37,7 @@ $(HOT_STAMP): $(STAMP) setup.py game_backend/compiled.py $(HOT_SOURCES)
 		apt-get install -y -qq gcc >/dev/null; } || \
 		{ echo "error: a C compiler is needed to compile the hot path (apt-get install gcc)"; exit 1; }
 	@echo "==> compiling the hot path with mypyc (about a minute; GAME_BACKEND_PURE=1 runs the pure-Python twin)"
-	@$(PY) setup.py --quiet build_ext --inplace >build-hot-path.log 2>&1 || \
+	@$(PY) setup.py --quiet build_ext --inplace --force >build-hot-path.log 2>&1 || \
 		{ tail -30 build-hot-path.log; echo "error: compiling the hot path failed (build-hot-path.log)"; exit 1; }
 	@rm -f build-hot-path.log
 	@touch $@
