@@ -1,4 +1,5 @@
-"""The WebSocket writer under Engine.IO: frames are coalesced, and a peer that stops reading is cut off."""
+"""The WebSocket writer under Engine.IO: frames go out at once after a light turn and are coalesced after a heavy
+one, in order either way, and a peer that stops reading is cut off."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from game_backend.transport.engineio.websocket import SLOW_PEER_LIMIT, TurnWriter, WebSocketLink, frame
+from game_backend.transport.engineio.websocket import (
+    AT_ONCE,
+    LIGHT_TURN,
+    SLOW_PEER_LIMIT,
+    TurnWriter,
+    WebSocketLink,
+    frame,
+)
 
 WAIT = 20
 CAP = 64 * 1024 * 1024  # the test gives up writing here: far beyond what any socket buffer holds
@@ -44,7 +52,7 @@ async def open_websocket(port: int) -> tuple[asyncio.StreamReader, asyncio.Strea
 async def test_frames_written_in_one_loop_turn_arrive_in_order() -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
         link = await WebSocketLink.accept(request, 1 << 20, compression=False, writer=TurnWriter())
-        for number in range(50):
+        for number in range(50):  # more than LIGHT_TURN: the first go out at once, the rest at the end of the turn
             link.write(f"message {number}")
         link.write(b"\x00\x01")
         await link.receive()  # until the client closes
@@ -55,6 +63,21 @@ async def test_frames_written_in_one_loop_turn_arrive_in_order() -> None:
         expected = b"".join(frame(f"message {number}".encode()) for number in range(50)) + bytes((0x82, 2, 0, 1))
         assert await asyncio.wait_for(reader.readexactly(len(expected)), WAIT) == expected
         writer.close()
+
+
+async def test_frames_go_out_at_once_after_a_light_turn_and_wait_for_the_end_of_a_turn_after_a_heavy_one() -> None:
+    writer = TurnWriter()
+    # The first turn counts as following a light one: its first AT_ONCE frames go out at once, then they wait.
+    assert [writer.at_once(waiting=False) for _ in range(LIGHT_TURN + 1)] == [True] * AT_ONCE + [False] * (
+        LIGHT_TURN + 1 - AT_ONCE)
+    await asyncio.sleep(0)  # the turn ends: it wrote more than LIGHT_TURN frames, a heavy turn
+    assert not writer.at_once(waiting=False)  # so this turn's frames all wait, and join per socket
+    await asyncio.sleep(0)  # this one was light: one frame
+    assert [writer.at_once(waiting=False) for _ in range(LIGHT_TURN)] == [True] * AT_ONCE + [False] * (
+        LIGHT_TURN - AT_ONCE)
+    await asyncio.sleep(0)  # light still: exactly LIGHT_TURN frames
+    assert writer.at_once(waiting=False)
+    assert not writer.at_once(waiting=True)  # a socket with a frame waiting: the next waits behind it
 
 
 async def test_a_peer_that_stops_reading_is_cut_off_instead_of_buffered_without_bound() -> None:
