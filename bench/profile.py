@@ -11,6 +11,13 @@ total time. The raw collapsed stacks stay in bench/results/ for flame graphs.
 py-spy pauses the server for each sample, which slows it a little but reads
 whole stacks: with `--nonblocking` most samples came back as the bare event
 loop (`run_app`), and were left out as idle, hiding where the time went.
+
+py-spy sees Python frames only. The compiled hot path (game_backend/compiled.py)
+runs in each socket's reading task with no interpreted frame above it, so its
+samples look like the bare event loop and are left out too: what this lists
+is the interpreted Python left on the path. For the whole picture, compiled
+code and C libraries included, use perf on the server's pid:
+`perf record --call-graph dwarf -p PID` (docs/benchmarks.md, "The third pass").
 """
 
 from __future__ import annotations
