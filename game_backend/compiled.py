@@ -49,6 +49,7 @@ MODULES = (
     "game_backend.realtime.router",
     "game_backend.realtime.games",
     "game_backend.announce",
+    "game_backend.text_rules",
     "game_backend.realtime.playing",
     "game_backend.judging.judge",
     "game_backend.judging.presses",

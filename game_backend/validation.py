@@ -6,7 +6,6 @@ an integer, so operator objects such as `{"$ne": null}` never reach a query.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -21,58 +20,17 @@ from pydantic import (
     ValidationError,
 )
 
+from . import text_rules
 from .errors import GameError
 from .room_codes import CODE_PATTERN
-
-NICKNAME_MAX = 15
-MESSAGE_MAX = 500
-
-_NICKNAME_RE = re.compile(rf"^[\w-]{{1,{NICKNAME_MAX}}}$")
-EMAIL_MAX = 254
-PASSWORD_MIN = 8
-PASSWORD_FLOOR = 6  # the shortest any setting accepts (Motion Beat's client's minimum, with MOTION_BEAT_COMPAT)
-PASSWORD_MAX_BYTES = 72  # bcrypt reads no further
-# local@domain.tld: no spaces, no second "@", a dotted domain. Deliverability is not checked.
-_EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@(?:[^@\s\x00-\x1f\x7f.]+\.)+[^@\s\x00-\x1f\x7f.]{2,}$")
-
-
-def _nickname(value: str) -> str:
-    value = value.strip()
-    if not _NICKNAME_RE.fullmatch(value):
-        raise ValueError(f"a nickname is 1 to {NICKNAME_MAX} letters, digits, '_' or '-'")
-    return value
-
-
-def _message(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("a message cannot be empty")
-    if len(value) > MESSAGE_MAX:
-        raise ValueError(f"a message is at most {MESSAGE_MAX} characters")
-    return value
-
-
-def _email(value: str) -> str:
-    value = value.strip().lower()
-    if len(value) > EMAIL_MAX or not _EMAIL_RE.fullmatch(value):
-        raise ValueError("not an email address")
-    return value
-
-
-def _new_password(value: str) -> str:
-    if len(value) < PASSWORD_FLOOR:
-        raise ValueError(f"a password is at least {PASSWORD_MIN} characters")
-    if len(value.encode("utf-8")) > PASSWORD_MAX_BYTES:
-        raise ValueError(f"a password is at most {PASSWORD_MAX_BYTES} bytes in UTF-8")
-    return value
-
+from .text_rules import MESSAGE_MAX
 
 RoomCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_upper=True, pattern=CODE_PATTERN, max_length=64),
 ]
-Nickname = Annotated[str, StringConstraints(max_length=64), AfterValidator(_nickname)]
-ChatText = Annotated[str, StringConstraints(max_length=MESSAGE_MAX * 4), AfterValidator(_message)]
+Nickname = Annotated[str, StringConstraints(max_length=64), AfterValidator(text_rules.nickname)]
+ChatText = Annotated[str, StringConstraints(max_length=MESSAGE_MAX * 4), AfterValidator(text_rules.message)]
 Instrument = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,20}$", max_length=64)]
 SongNumber = Annotated[int, Field(ge=0, le=1_000_000)]
 MAX_SCORE = 100_000_000
@@ -194,8 +152,8 @@ SongTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 
 # The max_length bounds only the work done on hostile input; the validators give the real limits.
-Email = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_email)]
-NewPassword = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_new_password)]
+Email = Annotated[str, StringConstraints(max_length=1024), AfterValidator(text_rules.email)]
+NewPassword = Annotated[str, StringConstraints(max_length=1024), AfterValidator(text_rules.new_password)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 

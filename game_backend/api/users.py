@@ -17,15 +17,8 @@ from ..errors import GameError
 from ..identity.tokens import Identity, issue_token
 from ..moves import accounts
 from ..storage.documents import now
-from ..validation import (
-    PASSWORD_FLOOR,
-    PASSWORD_MIN,
-    FriendBody,
-    GuestBody,
-    LoginBody,
-    Nickname,
-    SignupBody,
-)
+from ..text_rules import PASSWORD_FLOOR, PASSWORD_MIN
+from ..validation import FriendBody, GuestBody, LoginBody, Nickname, SignupBody
 from .http import caller, path_param, read_body
 
 log = logging.getLogger(__name__)
