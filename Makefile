@@ -85,13 +85,13 @@ run: $(HOT_STAMP) $(CLIENT_STAMP)
 
 # First the lint, the format check and the strict type check of game_backend/ (in pyproject.toml), then the tests:
 # two workers (pytest-xdist), each with its own SecantusDB: most tests wait on sockets and timers, not the CPU.
-# The whole suite runs the compiled hot path; the transport and protocol tests run again on its pure-Python twin.
+# The whole suite runs the compiled hot path; the transport, protocol and text-rule tests run again on its pure twin.
 test: $(STAMP) $(CLIENT_STAMP) $(JS_STAMP) system-tools $(HOT_STAMP)
 	$(PY) -m ruff check game_backend
 	$(PY) -m ruff format --check game_backend
 	$(PY) -m mypy
 	$(PY) -m pytest -n 2
-	GAME_BACKEND_PURE=1 $(PY) -m pytest -n 2 -q tests/transport tests/operations/test_compiled.py
+	GAME_BACKEND_PURE=1 $(PY) -m pytest -n 2 -q tests/transport tests/operations/test_compiled.py tests/hostile/test_text_rules.py
 
 # Benchmarks against the Node socket.io peer (see the README's Benchmarks section). BENCH=full for the long run.
 bench: $(HOT_STAMP) $(BENCH_STAMP)
