@@ -16,6 +16,7 @@ EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_FLOOR = 6  # the shortest any setting accepts (Motion Beat's client's minimum, with MOTION_BEAT_COMPAT)
 PASSWORD_MAX_BYTES = 72  # bcrypt reads no further
+_NICKNAME_RULE = f"a nickname is 1 to {NICKNAME_MAX} letters, digits, '_' or '-'"
 # local@domain.tld: no spaces, no second "@", a dotted domain. Deliverability is not checked.
 _EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@(?:[^@\s\x00-\x1f\x7f.]+\.)+[^@\s\x00-\x1f\x7f.]{2,}$")
 
@@ -30,9 +31,6 @@ def nickname(value: str) -> str:
     if letters and not letters.isalnum():
         raise ValueError(_NICKNAME_RULE)
     return value
-
-
-_NICKNAME_RULE = f"a nickname is 1 to {NICKNAME_MAX} letters, digits, '_' or '-'"
 
 
 def message(value: str) -> str:

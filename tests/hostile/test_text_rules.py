@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from game_backend import text_rules
 
-DOCUMENTED = re.compile(r"[\w-]{1,15}")  # the rule as the README and the error message state it
+DOCUMENTED = re.compile(r"[\w-]{1,15}")  # the rule as docs/security.md and the error message state it
 
 
 def documented(value: str) -> str | None:
