@@ -37,6 +37,7 @@ MODULES = (
     "game_backend.transport.engineio.packets",
     "game_backend.transport.engineio.server",
     "game_backend.transport.engineio.session",
+    "game_backend.transport.engineio.frames",
     "game_backend.transport.engineio.websocket",
     "game_backend.transport.socketio.packets",
     "game_backend.transport.socketio.fastjson",

@@ -33,6 +33,8 @@ import struct
 
 from aiohttp import WSMsgType, web
 
+from .frames import FrameReader, HandedBack
+
 log = logging.getLogger(__name__)
 
 SLOW_PEER_LIMIT = 1024 * 1024  # unsent bytes after which a peer counts as gone
@@ -98,10 +100,24 @@ class TurnWriter:
 class WebSocketLink:
     """An accepted WebSocket: `write` frames without waiting, `receive` messages, `close` once."""
 
-    __slots__ = ("response", "takes_frames", "_transport", "_writer", "_frames", "_compressed", "_last_send")
+    __slots__ = (
+        "response",
+        "takes_frames",
+        "_transport",
+        "_writer",
+        "_frames",
+        "_compressed",
+        "_last_send",
+        "_reader",
+    )
 
     def __init__(
-        self, response: web.WebSocketResponse, transport: asyncio.Transport, writer: TurnWriter, compressed: bool
+        self,
+        response: web.WebSocketResponse,
+        transport: asyncio.Transport,
+        writer: TurnWriter,
+        compressed: bool,
+        max_message_bytes: int,
     ) -> None:
         self.response = response
         self._transport = transport
@@ -110,6 +126,8 @@ class WebSocketLink:
         self._compressed = compressed
         self.takes_frames = not compressed  # pre-encoded frames (write_frame) are sent as they are
         self._last_send: asyncio.Future[None] | None = None
+        # Simple frames are read here until one is not (frames.py); a compressed socket's are all aiohttp's.
+        self._reader: FrameReader | None = None if compressed else FrameReader(transport, max_message_bytes)
 
     @classmethod
     async def accept(
@@ -118,7 +136,8 @@ class WebSocketLink:
         """Answer the upgrade request; the extension is negotiated only if `compression`."""
         response = web.WebSocketResponse(max_msg_size=max_message_bytes, compress=compression, timeout=CLOSE_TIMEOUT)
         await response.prepare(request)
-        return cls(response, request.transport, writer, compressed=bool(response.compress))  # type: ignore[arg-type]
+        transport: asyncio.Transport = request.transport  # type: ignore[assignment]
+        return cls(response, transport, writer, compressed=bool(response.compress), max_message_bytes=max_message_bytes)
 
     def write(self, message: str | bytes) -> None:
         """Send one message (text for str, binary for bytes): at once, or with the turn's other frames at its end."""
@@ -176,11 +195,19 @@ class WebSocketLink:
 
     async def receive(self) -> str | bytes | None:
         """The next text or binary message; None once the peer is gone or the socket is closing."""
+        reader = self._reader
+        if reader is not None:
+            read = await reader.read()
+            if not isinstance(read, HandedBack):
+                return read
+            self._reader = None
         message = await self.response.receive()
         return message.data if message.type in DATA_MESSAGES else None
 
     async def close(self) -> None:
         """Send what is waiting and close; from another task, this wakes the task blocked in `receive`."""
+        if self._reader is not None:
+            self._reader.hand_back()  # aiohttp reads the peer's answer to its closing frame
         self.flush()
         await self.response.close(drain=False)
 
