@@ -50,8 +50,9 @@ IDLE = ("Selector.select", "run_forever", "run_app (")
 # The path of a `hit` as perf sees it: each part, and a symbol (or library) every sample of it has on its stack.
 PATH = (
     ("the writes: uvloop's write, and the kernel's send under it", "UVStream_write"),
-    ("the read: uvloop's read callback, aiohttp's data_received and C frame reader", "__uv_stream_on_read"),
-    ("the reading task's wake, and aiohttp's WebSocketResponse.receive", "CPyDef_websocket___receive_WebSocketLink"),
+    ("the read: uvloop's read callback, and the frame reader's (frames.py) under it", "__uv_stream_on_read"),
+    ("the frame reader's parsing of simple frames (frames.py)", "CPyDef_frames___FrameReader___data_received"),
+    ("the reading task's wake, and WebSocketLink.receive", "CPyDef_websocket___receive_WebSocketLink"),
     ("the Socket.IO decode (orjson's loads under it)", "CPyDef_socketio___packets___decode"),
     ("the dispatcher, with all it calls", "CPyDef_dispatcher___dispatch_gen"),
     ("payload validation (pydantic-core, and the checks it calls)", "_pydantic_core"),

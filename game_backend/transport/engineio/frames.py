@@ -52,15 +52,28 @@ def unmask(payload: bytes, mask: bytes) -> bytes:
 class FrameReader:
     """Reads one WebSocket's simple frames in front of aiohttp's protocol, until a frame that is not simple."""
 
-    __slots__ = ("_transport", "_aiohttp", "_max_bytes", "_buffer", "_messages", "_queued", "_waiter", "_state")
+    __slots__ = (
+        "_transport",
+        "_aiohttp",
+        "_loop",
+        "_max_bytes",
+        "_buffer",
+        "_messages",
+        "_queued",
+        "_paused",
+        "_waiter",
+        "_state",
+    )
 
     def __init__(self, transport: asyncio.Transport, max_bytes: int) -> None:
         self._transport = transport
+        self._loop = asyncio.get_running_loop()
         self._aiohttp: Any = transport.get_protocol()
         self._max_bytes = max_bytes
         self._buffer = b""  # the start of a frame that has not all arrived
         self._messages: deque[str | bytes] = deque()
         self._queued = 0  # bytes in _messages
+        self._paused = False  # reading paused here while _queued is over QUEUE_LIMIT
         self._waiter: asyncio.Future[None] | None = None
         self._state = "reading"  # "handed back" to aiohttp, or "lost" with the connection
         transport.set_protocol(self)  # type: ignore[arg-type]
@@ -72,15 +85,15 @@ class FrameReader:
         while not self._messages:
             if self._state != "reading":
                 return None if self._state == "lost" else HANDED_BACK
-            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            waiter = self._waiter = self._loop.create_future()
             try:
                 await waiter
             finally:
                 self._waiter = None
         message = self._messages.popleft()
         self._queued -= len(message)
-        if self._queued < QUEUE_LIMIT // 2 and self._state == "reading" and not self._transport.is_reading():
-            self._transport.resume_reading()
+        if self._paused and self._queued < QUEUE_LIMIT // 2:
+            self._resume()
         return message
 
     def hand_back(self) -> None:
@@ -89,12 +102,17 @@ class FrameReader:
             return
         self._state = "handed back"
         self._transport.set_protocol(self._aiohttp)
-        if not self._transport.is_reading() and not self._transport.is_closing():
-            self._transport.resume_reading()
+        if self._paused:
+            self._resume()  # from now on aiohttp's reader decides when to pause
         rest, self._buffer = self._buffer, b""
         if rest:
             self._aiohttp.data_received(rest)
         self._wake()
+
+    def _resume(self) -> None:
+        self._paused = False
+        if not self._transport.is_closing():
+            self._transport.resume_reading()
 
     def _wake(self) -> None:
         waiter = self._waiter
@@ -151,7 +169,8 @@ class FrameReader:
         self._buffer = buffer[at:] if at < len(buffer) else b""
         if self._messages:
             self._wake()
-            if self._queued > QUEUE_LIMIT and self._transport.is_reading():
+            if self._queued > QUEUE_LIMIT and not self._paused:
+                self._paused = True
                 self._transport.pause_reading()
 
     def eof_received(self) -> bool | None:
