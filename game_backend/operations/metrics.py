@@ -150,15 +150,16 @@ class _EventCollector(Collector):
             "Socket.IO events received, by event and ack result code (ok, or the error code)",
             labels=["event", "code"],
         )
-        for (event, code), count in sorted(tally.counts.items()):
-            events.add_metric([event, code], count)
+        for event, counts in sorted(tally.events.items()):
+            for code, count in sorted(counts.codes.items()):
+                events.add_metric([event, code], count)
         yield events
         durations = HistogramMetricFamily(
             "game_event_duration_seconds", "Time to handle an event, by event", labels=["event"]
         )
         bounds = [floatToGoString(bound) for bound in (*tally.bounds, float("inf"))]  # type: ignore[no-untyped-call]
-        for event, buckets in sorted(tally.buckets.items()):
-            durations.add_metric([event], list(zip(bounds, accumulate(buckets), strict=True)), tally.seconds[event])
+        for event, counts in sorted(tally.events.items()):
+            durations.add_metric([event], list(zip(bounds, accumulate(counts.buckets), strict=True)), counts.seconds)
         yield durations
 
     def describe(self) -> Iterator[Metric]:

@@ -8,8 +8,6 @@ prometheus-client's classes, which a compiled class cannot.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
 
 class Tally:
     """A count only the event loop's thread adds to: no lock."""
@@ -23,20 +21,35 @@ class Tally:
         self.value += amount
 
 
+class EventCounts:
+    """One event's counts: by ack code, by duration (how many took at most each bound, then more), and the sum of
+    the durations."""
+
+    __slots__ = ("codes", "buckets", "seconds")
+
+    def __init__(self, buckets: int) -> None:
+        self.codes: dict[str, int] = {}
+        self.buckets = [0] * buckets
+        self.seconds = 0.0
+
+
 class EventTally:
     """Each event by name and ack code, and how long each took, in `bounds` (seconds, ascending) and above."""
 
     def __init__(self, bounds: tuple[float, ...]) -> None:
         self.bounds = bounds
-        self.counts: dict[tuple[str, str], int] = {}
-        self.buckets: dict[str, list[int]] = {}  # per event: how many took at most each bound, then more
-        self.seconds: dict[str, float] = {}
+        self.events: dict[str, EventCounts] = {}
 
     def add(self, event: str, code: str, seconds: float) -> None:
-        key = (event, code)
-        self.counts[key] = self.counts.get(key, 0) + 1
-        buckets = self.buckets.get(event)
-        if buckets is None:
-            buckets = self.buckets[event] = [0] * (len(self.bounds) + 1)
-        buckets[bisect_left(self.bounds, seconds)] += 1
-        self.seconds[event] = self.seconds.get(event, 0.0) + seconds
+        counts = self.events.get(event)
+        if counts is None:
+            counts = self.events[event] = EventCounts(len(self.bounds) + 1)
+        codes = counts.codes
+        codes[code] = codes.get(code, 0) + 1
+        bucket = 0
+        for bound in self.bounds:  # from the shortest: most events end in the first bucket or two
+            if seconds <= bound:
+                break
+            bucket += 1
+        counts.buckets[bucket] += 1
+        counts.seconds += seconds
