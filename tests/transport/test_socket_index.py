@@ -29,6 +29,9 @@ def agrees(manager: FanoutManager, eio_sid: str) -> None:
         assert manager.connected_sids.get(namespace, {}).get(eio_sid) == expected, (namespace, eio_sid)
     for (namespace, sid), rooms in manager.joined.items():
         assert rooms == {room for room in manager.get_rooms(sid, namespace) if room != sid}
+    assert manager.members == {
+        namespace: {room: dict(members) for room, members in rooms.items()} for namespace, rooms in manager.rooms.items()
+    }
 
 
 async def test_a_session_counts_as_connected_from_its_connect_until_its_disconnect_begins() -> None:

@@ -29,7 +29,7 @@ class Journal(Protocol):
 class Emitter(Protocol):
     """The client manager an emit goes through: python-socketio's rooms, and what this project adds to it."""
 
-    rooms: dict[str, dict[Any, Any]]
+    members: dict[str, dict[Any, dict[str, str]]]  # namespace -> room -> socket -> session (fanout.SocketIndex)
     journal: Journal | None
     metrics: Any  # operations.metrics.Metrics with METRICS on: room emits, delivered messages
     server: Any
@@ -65,12 +65,13 @@ def encode_emit(emitter: Emitter, event: str, data: Any, namespace: str, room: A
 
 def deliver(emitter: Emitter, namespace: str, room: Any, skip: Container[str], parts: Parts) -> None:
     """Write an encoded packet to this process's sockets in `room` (a name, a list of names, or None: all)."""
-    in_namespace = emitter.rooms.get(namespace)
-    if in_namespace is None:
-        return
     if isinstance(room, str) or room is None:
         # One room (or everyone, the room None): its members, read in place rather than copied.
-        members: Iterable[tuple[str, str]] = in_namespace.get(room, {}).items()
+        rooms = emitter.members.get(namespace)
+        in_room = rooms.get(room) if rooms is not None else None
+        if in_room is None:
+            return
+        members: Iterable[tuple[str, str]] = in_room.items()
     else:
         members = emitter.get_participants(namespace, room)
     delivered = write(members, emitter.server.eio.sockets, skip, parts)

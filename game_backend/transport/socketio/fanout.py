@@ -35,21 +35,33 @@ class SocketIndex:
       follows a room (announce.follows), and its rooms without scanning every room of the namespace;
     - `connected_sids[namespace][eio_sid]`: the socket a session has in a namespace, while python-socketio's
       `is_connected` says it is connected: from the end of its connect handler until its disconnect begins (the
-      packet reader, before an inline event).
+      packet reader, before an inline event);
+    - `members[namespace][room]`: a room's sockets and their sessions, as in python-socketio's rooms (a room
+      emit's recipients, delivery.deliver).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.joined: dict[tuple[str, str], set[str]] = {}
         self.connected_sids: dict[str, dict[str, str]] = {}
+        self.members: dict[str, dict[Any, dict[str, str]]] = {}
 
     def basic_enter_room(self, sid: str, namespace: str, room: Any, eio_sid: str | None = None) -> None:
         super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)  # type: ignore[misc]
+        if eio_sid is None:
+            eio_sid = self.rooms[namespace][room][sid]  # type: ignore[attr-defined]
+        self.members.setdefault(namespace, {}).setdefault(room, {})[sid] = eio_sid
         if room is not None and room != sid:
             self.joined.setdefault((namespace, sid), set()).add(room)
 
     def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
         super().basic_leave_room(sid, namespace, room)  # type: ignore[misc]
+        rooms = self.members.get(namespace)
+        members = rooms.get(room) if rooms is not None else None
+        if rooms is not None and members is not None and members.pop(sid, None) is not None and not members:
+            del rooms[room]
+            if not rooms:
+                del self.members[namespace]
         joined = self.joined.get((namespace, sid))
         if joined is not None:
             joined.discard(room)
