@@ -61,6 +61,7 @@ class FrameReader:
         "_messages",
         "_queued",
         "_paused",
+        "_writing_paused",
         "_waiter",
         "_state",
     )
@@ -74,6 +75,7 @@ class FrameReader:
         self._messages: deque[str | bytes] = deque()
         self._queued = 0  # bytes in _messages
         self._paused = False  # reading paused here while _queued is over QUEUE_LIMIT
+        self._writing_paused = False  # the transport's write buffer is over its high-water mark
         self._waiter: asyncio.Future[None] | None = None
         self._state = "reading"  # "handed back" to aiohttp, or "lost" with the connection
         transport.set_protocol(self)  # type: ignore[arg-type]
@@ -95,6 +97,12 @@ class FrameReader:
         if self._paused and self._queued < QUEUE_LIMIT // 2:
             self._resume()
         return message
+
+    @property
+    def writes_flow(self) -> bool:
+        """The transport has not asked its protocol (this reader, still in front) to pause writing: what waits to
+        be sent is under its high-water mark, so the writer need not ask how much that is."""
+        return not self._writing_paused and self._state == "reading"
 
     def hand_back(self) -> None:
         """Give the socket to aiohttp now (to close it, say): it reads from the first byte not read here."""
@@ -183,7 +191,9 @@ class FrameReader:
         self._wake()
 
     def pause_writing(self) -> None:
+        self._writing_paused = True
         self._aiohttp.pause_writing()
 
     def resume_writing(self) -> None:
+        self._writing_paused = False
         self._aiohttp.resume_writing()

@@ -170,7 +170,10 @@ class WebSocketLink:
         transport = self._transport
         if transport.is_closing():
             return
-        if transport.get_write_buffer_size() > SLOW_PEER_LIMIT:
+        # Only once the transport asked to pause writing can SLOW_PEER_LIMIT be near: its high-water mark (64 KiB
+        # unless set otherwise) is far under it. Without the frame reader in front, nobody hears that ask.
+        reader = self._reader
+        if (reader is None or not reader.writes_flow) and transport.get_write_buffer_size() > SLOW_PEER_LIMIT:
             log.warning(
                 "cutting off a WebSocket peer that is not reading (%d bytes unsent)", transport.get_write_buffer_size()
             )
