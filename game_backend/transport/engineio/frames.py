@@ -23,7 +23,6 @@ read first, so order is kept.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from typing import Any, Final
 
 FIN_TEXT: Final = 0x81  # FIN set, no extension bits, opcode 1
@@ -59,6 +58,7 @@ class FrameReader:
         "_max_bytes",
         "_buffer",
         "_messages",
+        "_taken",
         "_queued",
         "_paused",
         "_writing_paused",
@@ -72,8 +72,11 @@ class FrameReader:
         self._aiohttp: Any = transport.get_protocol()
         self._max_bytes = max_bytes
         self._buffer = b""  # the start of a frame that has not all arrived
-        self._messages: deque[str | bytes] = deque()
-        self._queued = 0  # bytes in _messages
+        # Read, not yet taken: _messages[_taken:]. A list, emptied whenever all is taken (an empty deque would
+        # cost an idle socket about 600 bytes).
+        self._messages: list[str | bytes] = []
+        self._taken = 0
+        self._queued = 0  # bytes read, not yet taken
         self._paused = False  # reading paused here while _queued is over QUEUE_LIMIT
         self._writing_paused = False  # the transport's write buffer is over its high-water mark
         self._waiter: asyncio.Future[None] | None = None
@@ -84,7 +87,8 @@ class FrameReader:
 
     async def read(self) -> str | bytes | HandedBack | None:
         """The next message; HANDED_BACK once the rest is aiohttp's, None once the connection is lost."""
-        while not self._messages:
+        messages = self._messages
+        while self._taken == len(messages):
             if self._state != "reading":
                 return None if self._state == "lost" else HANDED_BACK
             waiter = self._waiter = self._loop.create_future()
@@ -92,7 +96,11 @@ class FrameReader:
                 await waiter
             finally:
                 self._waiter = None
-        message = self._messages.popleft()
+        message = messages[self._taken]
+        self._taken += 1
+        if self._taken == len(messages):
+            messages.clear()
+            self._taken = 0
         self._queued -= len(message)
         if self._paused and self._queued < QUEUE_LIMIT // 2:
             self._resume()
@@ -175,7 +183,7 @@ class FrameReader:
     def _keep(self, buffer: bytes, at: int) -> None:
         """Frames up to `at` are read; keep the rest for the next read, and wake the reader."""
         self._buffer = buffer[at:] if at < len(buffer) else b""
-        if self._messages:
+        if self._taken < len(self._messages):
             self._wake()
             if self._queued > QUEUE_LIMIT and not self._paused:
                 self._paused = True
