@@ -237,3 +237,23 @@ async def test_a_client_that_floods_a_server_not_reading_is_paused_not_buffered(
         assert transport.is_reading()
         served.ended.set()
         writer.close()
+
+
+async def test_a_long_stream_of_multibyte_text_keeps_flowing() -> None:
+    # Korean, as Motion Beat's players write it: 3 characters, 9 bytes. What the reader counts as waiting must go
+    # down by what it went up by, or a long stream would pause the socket for good.
+    sent = 3 * QUEUE_LIMIT // 9 * 3  # more than QUEUE_LIMIT in bytes and in characters, several times over
+    async with reading() as (port, served):
+        reader, writer = await open_websocket(port)
+        message = client_frame("드러머".encode())
+        try:
+            async with asyncio.timeout(WAIT):  # a server that stopped reading for good would hold `drain` forever
+                for _ in range(sent // 1000):
+                    writer.write(message * 1000)
+                    await writer.drain()
+            await until(lambda: len(served.messages) == sent // 1000 * 1000)
+        finally:
+            writer.transport.abort()
+            if served.link is not None:
+                served.link.abort()  # a server that stopped reading would not hear of the abort, and wait forever
+        assert set(served.messages) == {"드러머"}

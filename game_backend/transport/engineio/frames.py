@@ -76,7 +76,7 @@ class FrameReader:
         # cost an idle socket about 600 bytes).
         self._messages: list[str | bytes] = []
         self._taken = 0
-        self._queued = 0  # bytes read, not yet taken
+        self._queued = 0  # the size of what is read, not yet taken (len of each message: taken off as it was added)
         self._paused = False  # reading paused here while _queued is over QUEUE_LIMIT
         self._writing_paused = False  # the transport's write buffer is over its high-water mark
         self._waiter: asyncio.Future[None] | None = None
@@ -101,7 +101,9 @@ class FrameReader:
         if self._taken == len(messages):
             messages.clear()
             self._taken = 0
-        self._queued -= len(message)
+            self._queued = 0
+        else:
+            self._queued -= len(message)
         if self._paused and self._queued < QUEUE_LIMIT // 2:
             self._resume()
         return message
@@ -172,7 +174,7 @@ class FrameReader:
             else:
                 message = payload
             self._messages.append(message)
-            self._queued += length
+            self._queued += len(message)
             at = end
         else:
             self._keep(buffer, at)
