@@ -64,9 +64,10 @@ def message_frame(message: str | bytes) -> bytes:
 class TurnWriter:
     """This turn of the event loop's frames: which go out at once, and the sockets whose frames wait for its end."""
 
-    __slots__ = ("_links", "_at_once", "_frames", "_ending")
+    __slots__ = ("_links", "_at_once", "_frames", "_ending", "_loop")
 
     def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None  # taken once: asking for it costs a getpid() each time
         self._links: list[WebSocketLink] = []
         self._at_once = AT_ONCE  # frames this turn may still write at once
         self._frames = 0  # frames written this turn, at once or not
@@ -78,7 +79,10 @@ class TurnWriter:
         self._frames += 1
         if not self._ending:
             self._ending = True
-            asyncio.get_running_loop().call_soon(self._end_turn)
+            loop = self._loop
+            if loop is None:
+                loop = self._loop = asyncio.get_running_loop()
+            loop.call_soon(self._end_turn)
         if waiting or self._at_once == 0:
             return False
         self._at_once -= 1
