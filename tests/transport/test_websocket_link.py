@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from aiohttp import web
 
 from game_backend.transport.engineio.websocket import (
-    AT_ONCE,
     LIGHT_TURN,
     SLOW_PEER_LIMIT,
     TurnWriter,
@@ -65,19 +64,21 @@ async def test_frames_written_in_one_loop_turn_arrive_in_order() -> None:
         writer.close()
 
 
-async def test_frames_go_out_at_once_after_a_light_turn_and_wait_for_the_end_of_a_turn_after_a_heavy_one() -> None:
+async def test_after_a_light_turn_a_sockets_first_frame_goes_out_at_once_and_after_a_heavy_one_all_wait() -> None:
     writer = TurnWriter()
-    # The first turn counts as following a light one: its first AT_ONCE frames go out at once, then they wait.
-    assert [writer.at_once(waiting=False) for _ in range(LIGHT_TURN + 1)] == [True] * AT_ONCE + [False] * (
-        LIGHT_TURN + 1 - AT_ONCE)
+    first = writer.turn
+    # The first turn counts as following a light one: a socket's first frame of the turn goes out at once...
+    assert writer.at_once(waiting=False, wrote_in=0)
+    # ...and its next ones wait, to be joined at the end of the turn: it wrote at once this turn, or has one waiting.
+    assert not writer.at_once(waiting=False, wrote_in=first)
+    assert not writer.at_once(waiting=True, wrote_in=0)
+    assert [writer.at_once(waiting=False, wrote_in=0) for _ in range(LIGHT_TURN)] == [True] * LIGHT_TURN
     await asyncio.sleep(0)  # the turn ends: it wrote more than LIGHT_TURN frames, a heavy turn
-    assert not writer.at_once(waiting=False)  # so this turn's frames all wait, and join per socket
+    assert writer.turn == first + 1
+    assert not writer.at_once(waiting=False, wrote_in=first)  # so this turn's frames all wait, and join per socket
     await asyncio.sleep(0)  # this one was light: one frame
-    assert [writer.at_once(waiting=False) for _ in range(LIGHT_TURN)] == [True] * AT_ONCE + [False] * (
-        LIGHT_TURN - AT_ONCE)
-    await asyncio.sleep(0)  # light still: exactly LIGHT_TURN frames
-    assert writer.at_once(waiting=False)
-    assert not writer.at_once(waiting=True)  # a socket with a frame waiting: the next waits behind it
+    assert writer.at_once(waiting=False, wrote_in=first + 1)  # a socket that wrote at once in an earlier turn
+    assert not writer.at_once(waiting=False, wrote_in=writer.turn)
 
 
 async def test_a_peer_that_stops_reading_is_cut_off_instead_of_buffered_without_bound() -> None:

@@ -12,13 +12,13 @@ Writes. Writing a frame is a system call, and on a busy server it is the
 largest single cost of relaying a `hit`. Frames written to one socket within
 one turn of the event loop (under load, several per socket) are joined and
 written once, at the end of that turn, by the server's TurnWriter: one
-callback per turn for every socket written to. That only pays when turns are
-heavy; in a light one, a socket rarely gets two frames and a frame would only
+callback per turn for every socket written to. Joining saves a write only for a
+socket's second frame of a turn and those after it: the first would only
 wait. So a turn that follows a light one (at most LIGHT_TURN frames) writes
-its first AT_ONCE frames at once, each to a socket with nothing waiting, and
-a turn that follows a heavier one joins them all (measured in
-docs/benchmarks.md: p50 at 24,000/s from 0.75 to 0.50 ms, for the same CPU
-per message; writing every frame at once cost 17% more). Writing never waits: a
+each socket's first frame at once and joins the ones after it, and a turn
+that follows a heavier one joins them all (each policy tried is measured in
+docs/benchmarks.md: joining every frame held p50 at 24,000/s at 0.75 ms,
+writing every frame at once cost 17% more CPU). Writing never waits: a
 room emit hands the same frame to every recipient in one pass. A peer that
 stops reading while frames pile up (more than SLOW_PEER_LIMIT unsent) is cut
 off rather than allowed to grow the server's memory without bound.
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 SLOW_PEER_LIMIT = 1024 * 1024  # unsent bytes after which a peer counts as gone
 LIGHT_TURN = 64  # frames: a turn that wrote at most this many was light
-AT_ONCE = 16  # frames the turn after a light one writes at once
 CLOSE_TIMEOUT = 5.0  # seconds a closing handshake may take before the connection is dropped
 TEXT = 0x81  # FIN + text opcode; a server's frames are not masked
 BINARY = 0x82
@@ -64,18 +63,19 @@ def message_frame(message: str | bytes) -> bytes:
 class TurnWriter:
     """This turn of the event loop's frames: which go out at once, and the sockets whose frames wait for its end."""
 
-    __slots__ = ("_links", "_at_once", "_frames", "_ending", "_loop")
+    __slots__ = ("turn", "_links", "_light", "_frames", "_ending", "_loop")
 
     def __init__(self) -> None:
+        self.turn = 1  # this turn's number, counting the turns that wrote (a socket's `wrote_in` starts at 0)
         self._loop: asyncio.AbstractEventLoop | None = None  # taken once: asking for it costs a getpid() each time
         self._links: list[WebSocketLink] = []
-        self._at_once = AT_ONCE  # frames this turn may still write at once
+        self._light = True  # the turn before this one wrote at most LIGHT_TURN frames
         self._frames = 0  # frames written this turn, at once or not
         self._ending = False  # the end of the turn is scheduled
 
-    def at_once(self, waiting: bool) -> bool:
-        """Count a frame written this turn; True if it goes out at once: its socket has no frame `waiting`, and the
-        turn may still write at once."""
+    def at_once(self, waiting: bool, wrote_in: int) -> bool:
+        """Count a frame written this turn; True if it goes out at once: the turn follows a light one, and its socket
+        has no frame `waiting` and wrote none at once this turn (`wrote_in`: the turn it last did)."""
         self._frames += 1
         if not self._ending:
             self._ending = True
@@ -83,19 +83,17 @@ class TurnWriter:
             if loop is None:
                 loop = self._loop = asyncio.get_running_loop()
             loop.call_soon(self._end_turn)
-        if waiting or self._at_once == 0:
-            return False
-        self._at_once -= 1
-        return True
+        return self._light and not waiting and wrote_in != self.turn
 
     def add(self, link: WebSocketLink) -> None:
         """`link` has frames waiting for the end of the turn."""
         self._links.append(link)
 
     def _end_turn(self) -> None:
-        self._at_once = AT_ONCE if self._frames <= LIGHT_TURN else 0
+        self._light = self._frames <= LIGHT_TURN
         self._frames = 0
         self._ending = False
+        self.turn += 1
         links, self._links = self._links, []
         for link in links:
             link.flush()
@@ -113,6 +111,7 @@ class WebSocketLink:
         "_compressed",
         "_last_send",
         "_reader",
+        "_wrote_in",
     )
 
     def __init__(
@@ -130,6 +129,7 @@ class WebSocketLink:
         self._compressed = compressed
         self.takes_frames = not compressed  # pre-encoded frames (write_frame) are sent as they are
         self._last_send: asyncio.Future[None] | None = None
+        self._wrote_in = 0  # the last turn (TurnWriter.turn) in which a frame went out at once
         # Simple frames are read here until one is not (frames.py); a compressed socket's are all aiohttp's.
         self._reader: FrameReader | None = None if compressed else FrameReader(transport, max_message_bytes)
 
@@ -155,12 +155,14 @@ class WebSocketLink:
         if self._compressed:
             raise ValueError("a compressed WebSocket cannot take pre-encoded frames")
         frames = self._frames
-        if self._writer.at_once(waiting=bool(frames)):
+        writer = self._writer
+        if writer.at_once(bool(frames), self._wrote_in):
+            self._wrote_in = writer.turn
             self._send(encoded)
             return
         frames.append(encoded)
         if len(frames) == 1:
-            self._writer.add(self)
+            writer.add(self)
 
     def flush(self) -> None:
         frames = self._frames
