@@ -17,7 +17,10 @@ returned events, up to the next such poll), in microseconds:
   the wake's first write, and to the end of its last;
 - `per hit of a wake`: the second divided by the hits the wake read;
 - `a write's system call`: the kernel's part of each write;
-- `last write -> next poll`: what the loop does after its last write.
+- `last write -> next poll`: what the loop does after its last write;
+
+and the share of the time the thread waited in a poll: a frame that arrives
+outside it waits for the loop to finish what it is doing.
 
 Wakes that read no `hit` (a timer, a ping) are left out. System call numbers
 are x86-64's. perf comes from Debian's linux-perf package, and needs root or
@@ -107,7 +110,18 @@ def measure(calls: list[Call]) -> dict[str, Any]:
         polls = [call[0] for call in wake[1:] if call[2] in POLLS and not call[1] and call[0] > done[-1]]
         if polls:
             tail.append(polls[0] - done[-1])
+    waiting = 0.0
+    entered_poll: float | None = None
+    for call in calls:
+        if call[2] in POLLS:
+            if not call[1]:
+                entered_poll = call[0]
+            elif entered_poll is not None:
+                waiting += call[0] - entered_poll
+                entered_poll = None
+    span = calls[-1][0] - calls[0][0] if calls else 0.0
     return {
+        "share of the time waiting in a poll": f"{waiting / span:.0%}" if span else "none",
         "wakes that read hits": str(counted),
         "hits per wake (mean)": hits / counted if counted else 0.0,
         "writes per hit": writes / hits if hits else 0.0,
