@@ -79,6 +79,10 @@ async def test_after_a_light_turn_a_sockets_first_frame_goes_out_at_once_and_aft
     await asyncio.sleep(0)  # this one was light: one frame
     assert writer.at_once(waiting=False, wrote_in=first + 1)  # a socket that wrote at once in an earlier turn
     assert not writer.at_once(waiting=False, wrote_in=writer.turn)
+    for _ in range(LIGHT_TURN - 2):  # this turn writes exactly LIGHT_TURN frames
+        writer.at_once(waiting=False, wrote_in=0)
+    await asyncio.sleep(0)  # light still: exactly LIGHT_TURN frames
+    assert writer.at_once(waiting=False, wrote_in=0)
 
 
 async def test_a_peer_that_stops_reading_is_cut_off_instead_of_buffered_without_bound() -> None:
